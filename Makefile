@@ -1,0 +1,52 @@
+# workerlab: every set-up step lives here, so a fresh clone needs only `make lab` / `make test`.
+# ENV is the Python environment used: a local virtual environment by default; conda users
+# pass their activated environment instead (make lab ENV=$CONDA_PREFIX).
+PYTHON ?= python3
+ENV ?= .venv
+BIN := $(ENV)/bin
+READY := $(ENV)/.workerlab-ready
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# Keep JupyterLab from calling out (news, update checks, extension manager, language servers).
+LAB_OFFLINE := --LabApp.extension_manager=readonly --LabApp.news_url=None \
+	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	--LanguageServerManager.autodetect=False
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
+	--nbval-cell-timeout=180
+
+.PHONY: lab test unit notebooks-test execute lint clean
+
+$(READY): pyproject.toml etc/jupyterlab-overrides.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	mkdir -p $(ENV)/share/jupyter/lab/settings
+	cp etc/jupyterlab-overrides.json $(ENV)/share/jupyter/lab/settings/overrides.json
+	touch $@
+
+## lab: open the course in JupyterLab, served on 127.0.0.1 only
+lab: $(READY)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG) $(LAB_OFFLINE) $(LAB_ARGS)
+
+## test: lint, unit tests, then nbval over every notebook (one pytest run, one summary line)
+test: $(READY) lint
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests $(NOTEBOOKS) $(NBVAL)
+
+unit: $(READY)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests
+
+notebooks-test: $(READY)
+	MPLBACKEND=Agg $(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL)
+
+## execute: re-run every notebook in place, top to bottom, so committed outputs are fresh
+execute: $(READY)
+	MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
+		--ExecutePreprocessor.kernel_name=python3 $(or $(NB),$(NOTEBOOKS))
+
+lint: $(READY)
+	$(BIN)/ruff check src tests benchmarks notebooks
+
+clean:
+	rm -rf $(ENV) build src/*.egg-info .ruff_cache .hypothesis

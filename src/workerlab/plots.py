@@ -1,0 +1,142 @@
+"""Plots the lessons draw from measurements. Each function returns a matplotlib ``Figure``.
+
+Introduced in lesson 01 (the timeline); later lessons add their own plots here.
+
+Figures are built with ``matplotlib.figure.Figure`` rather than ``pyplot``: nothing is kept
+in pyplot's global list of open figures (so nothing leaks from a notebook that draws many),
+the functions are safe to call from any thread, and tests can inspect what was drawn.
+A notebook shows a returned figure by ending a cell with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from workerlab.trace import Span
+
+#: Colours for the usual labels, so every lesson paints "read" or "job" the same way.
+LABEL_COLOURS = {
+    "job": "tab:blue",
+    "read": "tab:orange",
+    "transform": "tab:green",
+    "write": "tab:purple",
+    "wait": "tab:gray",
+    "blocked": "tab:red",
+}
+_FALLBACK_COLOURS = ["tab:cyan", "tab:olive", "tab:brown", "tab:pink", "gold", "navy"]
+
+
+def time_unit(seconds: float) -> tuple[str, float]:
+    """The unit a duration of ``seconds`` reads best in, and the factor to convert to it."""
+    if seconds < 0:
+        raise ValueError(f"seconds must be >= 0, got {seconds}")
+    if seconds < 0.002:
+        return "µs", 1e6
+    if seconds < 2:
+        return "ms", 1e3
+    return "s", 1.0
+
+
+def label_colours(labels: Iterable[str]) -> dict[str, str]:
+    """A colour for each label: the shared one where it has one, else the next spare."""
+    colours: dict[str, str] = {}
+    spare = iter(_FALLBACK_COLOURS * 10)
+    for label in labels:
+        if label not in colours:
+            colours[label] = LABEL_COLOURS.get(label) or next(spare)
+    return colours
+
+
+def timeline(
+    spans: Sequence[Span],
+    *,
+    rows: Literal["worker", "label"] = "worker",
+    title: str = "Timeline",
+    row_title: str | None = None,
+    annotate: bool | None = None,
+    width: float = 9.0,
+) -> Figure:
+    """Draw a Gantt chart: one row per worker (or per label), one bar per span.
+
+    Bars are coloured by label, with a legend; with ``annotate`` (default: when there are
+    at most 40 bars) each bar shows its job. The x axis is time since the trace began, in
+    the unit that suits the run's length.
+    """
+    if rows not in ("worker", "label"):
+        raise ValueError(f"rows must be 'worker' or 'label', got {rows!r}")
+    spans = list(spans)
+    if not spans:
+        raise ValueError("spans is empty: there is nothing to draw")
+    if not all(isinstance(s, Span) for s in spans):
+        raise TypeError("spans must hold workerlab.trace.Span objects (from Trace.spans())")
+    if annotate is None:
+        annotate = len(spans) <= 40
+
+    row_names = list(dict.fromkeys(getattr(s, rows) for s in spans))
+    colours = label_colours(s.label for s in spans)
+    unit, factor = time_unit(max(s.end for s in spans))
+
+    fig = Figure(figsize=(width, 0.9 + 0.42 * len(row_names)), layout="constrained")
+    ax = fig.add_subplot()
+    for index, name in enumerate(row_names):
+        mine = [s for s in spans if getattr(s, rows) == name]
+        ax.broken_barh(
+            [(s.start * factor, s.duration * factor) for s in mine],
+            (index - 0.38, 0.76),
+            facecolors=[colours[s.label] for s in mine],
+            edgecolor="white",
+            linewidth=0.3,
+        )
+        if annotate:
+            for s in mine:
+                if s.job is not None:
+                    ax.text(
+                        (s.start + s.duration / 2) * factor,
+                        index,
+                        str(s.job),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white",
+                    )
+    ax.set_yticks(range(len(row_names)), row_names)
+    ax.set_ylim(len(row_names) - 0.5, -0.5)  # first row on top
+    ax.set_xlim(left=0)
+    ax.set_xlabel(f"time since start ({unit})")
+    ax.set_ylabel(row_title or rows)
+    ax.set_title(title)
+    if rows == "worker":
+        handles = [Patch(color=colour, label=label) for label, colour in colours.items()]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig
+
+
+def wall_vs_cpu(
+    step_seconds: dict[str, float], cpu_seconds: float, *, title: str = "Where the time went"
+) -> Figure:
+    """Two horizontal bars: the wall clock split by step, and the CPU clock beside it.
+
+    Introduced in lesson 01: the gap between the bars is time the CPU spent idle.
+    """
+    if not step_seconds:
+        raise ValueError("step_seconds is empty: pass the seconds spent in each step")
+    if any(v < 0 for v in step_seconds.values()) or cpu_seconds < 0:
+        raise ValueError("step_seconds and cpu_seconds must be >= 0")
+    unit, factor = time_unit(max(sum(step_seconds.values()), cpu_seconds))
+    colours = label_colours(step_seconds)
+    fig = Figure(figsize=(9, 2.4), layout="constrained")
+    ax = fig.add_subplot()
+    left = 0.0
+    for label, seconds in step_seconds.items():
+        ax.barh("wall clock", seconds * factor, left=left, color=colours[label], label=label)
+        left += seconds * factor
+    ax.barh("CPU clock", cpu_seconds * factor, color="black", label="CPU busy")
+    ax.invert_yaxis()
+    ax.set_xlabel(f"time ({unit})")
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig

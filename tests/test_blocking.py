@@ -1,0 +1,137 @@
+import itertools
+import threading
+
+import pytest
+
+from workerlab.blocking import (
+    SimulatedIO,
+    make_text_files,
+    process_file,
+    run_sequential,
+    transform,
+)
+from workerlab.trace import Trace
+
+
+def test_make_text_files_is_deterministic(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    first = make_text_files(a, 5, words=30, seed=3)
+    second = make_text_files(b, 5, words=30, seed=3)
+    assert [p.name for p in first] == [f"order-{i:04d}.txt" for i in range(5)]
+    assert [p.read_text() for p in first] == [p.read_text() for p in second]
+    assert all(len(p.read_text().split()) == 30 for p in first)
+
+
+def test_transform_counts_words_and_capitalises():
+    out = transform("latte milk latte\n")
+    assert out.splitlines()[0] == "words=3 top: latte=2, milk=1"
+    assert out.splitlines()[1] == "LATTE MILK LATTE"
+
+
+def test_process_file_writes_the_result_and_records_three_steps(tmp_path):
+    (src,) = make_text_files(tmp_path, 1, words=12)
+    out_folder = tmp_path / "out"
+    out_folder.mkdir()
+    log = Trace()
+    out = process_file(src, out_folder, SimulatedIO(0.001, 0.001), log)
+    assert out.read_text() == transform(src.read_text())
+    assert [s.label for s in log.spans()] == ["read", "transform", "write"]
+    read = log.spans("read")[0]
+    assert read.duration >= 0.001  # the simulated latency really waited
+
+
+def test_run_sequential_processes_every_file_one_at_a_time(tmp_path, no_extra_threads):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    files = make_text_files(src, 40)
+    report = run_sequential(files, out, SimulatedIO(0.003, 0.002))
+    assert report.files == 40
+    assert sorted(p.name for p in out.iterdir()) == [p.name for p in files]
+    assert threading.active_count() >= 1
+    # One file at a time: no two steps ever overlap.
+    spans = report.trace.spans()
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+    # The wall time is at least the sum of the waits, and the CPU is mostly idle.
+    assert report.wall_seconds >= 40 * 0.005
+    assert report.busy_share < 0.5
+    assert report.idle_share == pytest.approx(1 - report.busy_share)
+    totals = report.step_totals()
+    assert list(totals) == ["read", "transform", "write"]
+    assert totals["read"] > totals["transform"]
+    assert sum(totals.values()) <= report.wall_seconds
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "word"),
+    [
+        ({"read_latency": 0}, ValueError, "read_latency"),
+        ({"read_latency": -1}, ValueError, "read_latency"),
+        ({"write_latency": "fast"}, TypeError, "write_latency"),
+    ],
+)
+def test_simulated_io_rejects_bad_latencies(kwargs, error, word):
+    with pytest.raises(error, match=word):
+        SimulatedIO(**kwargs)
+
+
+def test_make_text_files_rejects_bad_input(tmp_path):
+    with pytest.raises(ValueError, match="folder"):
+        make_text_files(tmp_path / "missing", 3)
+    with pytest.raises(ValueError, match="count"):
+        make_text_files(tmp_path, 0)
+    with pytest.raises(TypeError, match="count"):
+        make_text_files(tmp_path, 2.5)
+    with pytest.raises(ValueError, match="words"):
+        make_text_files(tmp_path, 2, words=-1)
+    assert list(tmp_path.iterdir()) == []  # nothing was written before the check failed
+
+
+def test_run_sequential_rejects_bad_input(tmp_path):
+    files = make_text_files(tmp_path, 2)
+    with pytest.raises(ValueError, match="files"):
+        run_sequential([], tmp_path)
+    with pytest.raises(TypeError, match="files"):
+        run_sequential(tmp_path, tmp_path)
+    with pytest.raises(ValueError, match="files"):
+        run_sequential([tmp_path / "nope.txt"], tmp_path)
+    with pytest.raises(ValueError, match="out_folder"):
+        run_sequential(files, tmp_path / "missing")
+    with pytest.raises(TypeError, match="io"):
+        run_sequential(files, tmp_path, io=0.1)
+
+
+def test_latency_run_converts_milliseconds_and_describes(tmp_path):
+    from workerlab.blocking import latency_run
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    files = make_text_files(src, 10)
+    report, summary = latency_run(files, out, read_ms=4, write_ms=1)
+    assert report.files == 10
+    assert report.wall_seconds >= 10 * 0.005
+    assert summary.startswith("10 files in ")
+    assert "idle" in summary
+    with pytest.raises(ValueError, match="read_ms"):
+        latency_run(files, out, read_ms=0, write_ms=1)
+
+
+def test_latency_explorer_runs_when_its_button_is_pressed(tmp_path):
+    from workerlab.widgets import latency_explorer
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    files = make_text_files(src, 20)
+    box = latency_explorer(files, out)
+    sliders, button, _output = box.children
+    assert len(list(out.iterdir())) == 20  # a first run happens straight away
+    for old in out.iterdir():
+        old.unlink()
+    sliders.children[2].value = 10  # files
+    button.click()
+    assert len(list(out.iterdir())) == 10
+    assert not button.disabled

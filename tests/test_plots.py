@@ -1,0 +1,77 @@
+import pytest
+from matplotlib.figure import Figure
+
+from workerlab.plots import time_unit, timeline, wall_vs_cpu
+from workerlab.trace import Span
+
+SPANS = [
+    Span("w1", "job", 1, 0.00, 0.10),
+    Span("w2", "job", 2, 0.00, 0.12),
+    Span("w1", "job", 3, 0.10, 0.20),
+    Span("w2", "wait", None, 0.12, 0.20),
+]
+
+
+def test_timeline_has_one_row_per_worker_and_labelled_axes():
+    fig = timeline(SPANS, title="Two baristas")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["w1", "w2"]
+    assert ax.get_xlabel() == "time since start (ms)"
+    assert ax.get_ylabel() == "worker"
+    assert ax.get_title() == "Two baristas"
+    assert len(ax.collections) == 2  # one bar collection per row
+    assert [len(c.get_paths()) for c in ax.collections] == [2, 2]
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"job", "wait"}
+
+
+def test_timeline_bars_sit_at_the_span_times():
+    ax = timeline(SPANS).axes[0]
+    first_row = ax.collections[0]
+    xs = sorted(round(p.vertices[:, 0].min(), 6) for p in first_row.get_paths())
+    assert xs == [0.0, 100.0]  # ms
+
+
+def test_timeline_by_label_and_annotations():
+    ax = timeline(SPANS, rows="label").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["job", "wait"]
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "3"]
+    assert len(timeline(SPANS, annotate=False).axes[0].texts) == 0
+
+
+def test_timeline_switches_to_seconds_for_long_runs():
+    ax = timeline([Span("w", "job", 1, 0.0, 5.0)]).axes[0]
+    assert ax.get_xlabel() == "time since start (s)"
+
+
+@pytest.mark.parametrize(
+    ("spans", "kwargs", "error", "word"),
+    [
+        ([], {}, ValueError, "spans"),
+        ([("w", "job", 1, 0, 1)], {}, TypeError, "spans"),
+        (SPANS, {"rows": "job"}, ValueError, "rows"),
+    ],
+)
+def test_timeline_rejects_bad_input(spans, kwargs, error, word):
+    with pytest.raises(error, match=word):
+        timeline(spans, **kwargs)
+
+
+def test_time_unit():
+    assert time_unit(0.001) == ("µs", 1e6)
+    assert time_unit(0.5) == ("ms", 1e3)
+    assert time_unit(30) == ("s", 1.0)
+    with pytest.raises(ValueError, match="seconds"):
+        time_unit(-1)
+
+
+def test_wall_vs_cpu_stacks_the_steps():
+    fig = wall_vs_cpu({"read": 0.4, "transform": 0.1, "write": 0.5}, cpu_seconds=0.12)
+    ax = fig.axes[0]
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == pytest.approx([400, 100, 500, 120])
+    assert ax.get_xlabel() == "time (ms)"
+    with pytest.raises(ValueError, match="step_seconds"):
+        wall_vs_cpu({}, 0.1)
+    with pytest.raises(ValueError, match="cpu_seconds"):
+        wall_vs_cpu({"read": 1.0}, -1)
