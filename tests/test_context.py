@@ -21,6 +21,7 @@ from workerlab.context import (
     run_pool,
     sleep,
     stop_latency,
+    stop_latency_sweep,
     with_cancel,
     with_deadline,
     with_timeout,
@@ -290,3 +291,13 @@ def test_stop_latency_measures_a_pool_that_the_cancel_really_stops(poll):
     latency = stop_latency(poll, workers=2, job_seconds=30, seed=1)
     assert 0 <= latency < 10
     assert time.monotonic() - started < 15, "the cancel, not the 30 s job, ended the workers"
+
+
+def test_stop_latency_sweep_measures_every_interval_and_the_waiting_workers():
+    polling, waiting = stop_latency_sweep([0.01, 0.02], repeats=2, workers=2)
+    assert sorted(polling) == [0.01, 0.02]
+    assert all(len(runs) == 2 for runs in polling.values()) and len(waiting) == 2
+    with pytest.raises(ValueError):
+        stop_latency_sweep([])
+    with pytest.raises(ValueError):
+        stop_latency_sweep([0.01], repeats=0)

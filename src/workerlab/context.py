@@ -556,3 +556,29 @@ def stop_latency(
         for thread in threads:
             thread.join()
     return max(exits) - cancelled_at
+
+
+def stop_latency_sweep(
+    intervals: Iterable[float],
+    *,
+    repeats: int = 5,
+    workers: int = 4,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] = iter,
+) -> tuple[dict[float, list[float]], list[float]]:
+    """Measure :func:`stop_latency` ``repeats`` times per poll interval and for waiting.
+
+    Returns ``(polling, waiting)``: latencies per interval, and latencies of waiting
+    workers. ``progress`` wraps the list of runs (pass ``tqdm`` to see it move).
+    """
+    intervals = [positive_number("interval", i) for i in intervals]
+    if not intervals:
+        raise ValueError("intervals is empty: give at least one poll interval")
+    positive_int("repeats", repeats)
+    callable_arg("progress", progress)
+    runs = [(interval, seed) for seed in range(repeats) for interval in [None, *intervals]]
+    polling: dict[float, list[float]] = {interval: [] for interval in intervals}
+    waiting: list[float] = []
+    for interval, seed in progress(runs):
+        latency = stop_latency(interval, workers=workers, seed=seed)
+        (waiting if interval is None else polling[interval]).append(latency)
+    return polling, waiting
