@@ -301,3 +301,12 @@ def test_stop_latency_sweep_measures_every_interval_and_the_waiting_workers():
         stop_latency_sweep([])
     with pytest.raises(ValueError):
         stop_latency_sweep([0.01], repeats=0)
+
+
+def test_spans_by_outcome_tell_done_failed_and_interrupted_jobs_apart():
+    jobs = [Job(0, 0.001), Job(1, 0.001, fail=True), Job(2, 30)]
+    ctx, cancel = with_timeout(background(), 0.1)
+    report = run_pool(ctx, jobs, 3)
+    cancel()
+    labels = {s.job: s.label for s in report.spans_by_outcome()}
+    assert labels == {0: "job", 1: "failed", 2: "interrupted"}

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from workerlab.trace import Trace
+from workerlab.trace import Span, Trace
 from workerlab.validate import callable_arg, positive_int, positive_number
 
 
@@ -423,6 +423,19 @@ class PoolReport:
     def errors_of(self, kind: type[BaseException]) -> list[JobError]:
         """The errors whose chain holds a ``kind`` (for example ``Cancelled``)."""
         return [error for error in self.errors if errors_is(error, kind)]
+
+    def spans_by_outcome(self) -> list[Span]:
+        """The trace's job spans, labelled ``job`` (done), ``failed`` or ``interrupted``.
+
+        A job is *interrupted* when its error holds a :class:`ContextError`: the context
+        ended while it ran. Ready for :func:`workerlab.plots.timeline`.
+        """
+        outcome = {e.job.id: "interrupted" if errors_is(e, ContextError) else "failed"
+                   for e in self.errors}
+        return [
+            Span(s.worker, outcome.get(s.job, "job"), s.job, s.start, s.end)
+            for s in self.trace.spans("job")
+        ]
 
 
 _DONE = object()  # the sentinel that tells one worker "no more jobs"

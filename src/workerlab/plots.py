@@ -26,6 +26,8 @@ LABEL_COLOURS = {
     "write": "tab:purple",
     "wait": "tab:gray",
     "blocked": "tab:red",
+    "failed": "crimson",
+    "interrupted": "tab:olive",
 }
 _FALLBACK_COLOURS = ["tab:cyan", "tab:olive", "tab:brown", "tab:pink", "gold", "navy"]
 
