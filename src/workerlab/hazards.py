@@ -106,7 +106,7 @@ def _frames(frame: FrameType | None) -> list[FrameInfo]:
                     function=frame.f_code.co_name,
                     file=_short_file(filename),
                     line=frame.f_lineno,
-                    library=resolved.startswith(_LIBRARY_FOLDERS),
+                    library=resolved.startswith((*_LIBRARY_FOLDERS, "<frozen")),
                 )
             )
         frame = frame.f_back
