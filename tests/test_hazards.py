@@ -151,8 +151,12 @@ def test_bad_use_gets_clear_errors():
             dog.start("not callable")
         with pytest.raises(TypeError):
             dog.join("thread")
+        with pytest.raises(ValueError, match="maxsize"):
+            dog.queue(-1)
         with pytest.raises(RuntimeError, match="one demo"):
             dog.__enter__()
+    with pytest.raises(TypeError, match="maxsize"):
+        ClosableQueue("3")
 
 
 def test_detection_raises_in_the_blocked_main_thread_first():

@@ -46,7 +46,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from workerlab.lesson import extra_threads
-from workerlab.validate import callable_arg, positive_number
+from workerlab.validate import callable_arg, positive_int, positive_number
 
 # --- where is a thread? ---------------------------------------------------------------------
 
@@ -332,7 +332,7 @@ class Watchdog:
 
     def queue(self, maxsize: int = 0) -> WatchedQueue:
         """A watched ``queue.Queue(maxsize)`` (0 means unbounded, as in ``queue``)."""
-        return WatchedQueue(self, maxsize)
+        return WatchedQueue(self, positive_int("maxsize", maxsize, minimum=0))
 
     def lock(self) -> WatchedLock:
         """A watched lock."""
@@ -561,7 +561,7 @@ class ClosableQueue(queue.Queue):
     """
 
     def __init__(self, maxsize: int = 0) -> None:
-        super().__init__(maxsize)
+        super().__init__(positive_int("maxsize", maxsize, minimum=0))
         self.closed = False
 
     def close(self) -> None:
