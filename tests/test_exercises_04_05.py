@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workerlab.context import JobError, errors_is
-from workerlab.exercises import check_handle, check_is_kind, check_stop_workers
+from workerlab.exercises import check_handle, check_is_kind, check_serve, check_stop_workers
 
 # --- lesson 04, exercise 1: is_kind -----------------------------------------------------------
 
@@ -200,3 +200,94 @@ def test_stop_workers_scaffold_is_not_done_yet():
         raise NotImplementedError
 
     assert "not done yet" in check_stop_workers(scaffold).message
+
+
+# --- lesson 05, exercise 2: serve -------------------------------------------------------------
+
+
+def reference_serve(dog, orders):
+    counter = dog.rendezvous()
+    received = []
+
+    def barista():
+        while (order := counter.receive()) is not None:
+            received.append(order)
+
+    worker = dog.start(barista, name="barista")
+    for order in orders:
+        counter.send(order)
+    counter.send(None)
+    worker.join()
+    return received
+
+
+def sends_first(dog, orders):
+    counter = dog.rendezvous()
+    received = []
+    for order in orders:
+        counter.send(order)
+    worker = dog.start(lambda: received.append(counter.receive()), name="barista")
+    worker.join()
+    return received
+
+
+def no_sentinel(dog, orders):
+    counter = dog.rendezvous()
+    received = []
+
+    def barista():
+        while True:
+            received.append(counter.receive())
+
+    worker = dog.start(barista, name="barista")
+    for order in orders:
+        counter.send(order)
+    worker.join()
+    return received
+
+
+def keeps_the_sentinel(dog, orders):
+    counter = dog.rendezvous()
+    received = []
+
+    def barista():
+        while True:
+            order = counter.receive()
+            received.append(order)
+            if order is None:
+                return
+
+    worker = dog.start(barista, name="barista")
+    for order in [*orders, None]:
+        counter.send(order)
+    worker.join()
+    return received
+
+
+def test_serve_accepts_the_reference():
+    assert check_serve(reference_serve)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        (sends_first, "nobody receiving"),
+        (no_sentinel, "Send a sentinel"),
+        (keeps_the_sentinel, "no sentinel"),
+        (lambda dog, orders: list(orders), "dog.start"),
+        (lambda dog, orders: dog.start(lambda: None) and None, "returned None"),
+        (lambda dog, orders: 1 / 0, "raised"),
+        (None, "function itself"),
+    ],
+)
+def test_serve_rejects_plausible_mistakes(wrong, says):
+    result = check_serve(wrong)
+    assert not result.passed
+    assert says in result.message
+
+
+def test_serve_scaffold_is_not_done_yet():
+    def scaffold(dog, orders):
+        raise NotImplementedError
+
+    assert "not done yet" in check_serve(scaffold).message

@@ -12,6 +12,7 @@ import pytest
 from workerlab.hazards import (
     ClosableQueue,
     DeadlockDetected,
+    DemoTooLong,
     LeakedThreads,
     QueueClosed,
     Watchdog,
@@ -164,7 +165,7 @@ def test_detection_raises_in_the_blocked_main_thread_first():
         with pytest.raises(DeadlockDetected) as caught:
             dog.queue().get()
         assert "all threads are asleep" in caught.value.report
-    assert not dog.deadlocked, "the block itself ended normally: the error was handled"
+    assert dog.deadlocked, "the watchdog's record counts, even if the block handled the error"
 
 
 # --- the leak checker -----------------------------------------------------------------------
@@ -268,3 +269,19 @@ def test_closable_queue_keeps_queue_timeouts():
         jobs.put(2, timeout=0.01)
     with pytest.raises(queue.Full):
         jobs.put(2, block=False)
+
+
+def test_the_time_limit_ends_a_demo_that_never_deadlocks():
+    def spin(jobs):
+        while True:  # busy, never blocked for long: no deadlock, but no end either
+            with contextlib.suppress(queue.Empty):
+                jobs.get(timeout=0.01)
+
+    started = time.monotonic()
+    with Watchdog(grace=5, limit=0.3) as dog:
+        jobs = dog.queue()
+        dog.start(spin, jobs, name="spinner")
+    assert time.monotonic() - started < 10
+    assert isinstance(dog.called_off, DemoTooLong) and not dog.deadlocked
+    assert dog.report.startswith("the demo ran past its 0.3 s limit")
+    assert 'thread "spinner"' in dog.report

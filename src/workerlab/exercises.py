@@ -314,3 +314,52 @@ def _stop_workers_trial(fn: Callable[[Any, int], None], n_workers: int) -> Check
             f"{jobs.qsize()} extra sentinel(s) stayed in the queue: put exactly one per worker.",
         )
     return None
+
+
+def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
+    """Lesson 05, exercise 2: ``serve(dog, orders)`` hands orders to a barista, no deadlock.
+
+    It runs under a :class:`workerlab.hazards.Watchdog` (0.3 s grace, 5 s limit), so a
+    deadlocked answer is reported and ended, never hung.
+    """
+    from workerlab.hazards import DeadlockDetected, DemoCalledOff, Watchdog
+
+    if not callable(fn):
+        return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
+    orders = ["latte", "mocha", "flat white"]
+    got: Any = None
+    try:
+        with Watchdog(grace=0.3, limit=5) as dog:
+            got = fn(dog, list(orders))
+    except NotImplementedError:
+        return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
+    except DemoCalledOff:  # the learner caught the release, then waited again: same story
+        pass
+    except Exception as error:  # the learner's code (or its thread) may raise anything
+        return CheckResult(False, f"serve raised {error!r}")
+    if isinstance(dog.called_off, DeadlockDetected):
+        report = dog.called_off.report
+        if "Rendezvous.receive" in report:
+            return CheckResult(
+                False,
+                "deadlock: after the last order the barista still waits for another. Send a "
+                "sentinel (None) so it stops, then join it.\n\n" + report,
+            )
+        if "Rendezvous.send" in report:
+            return CheckResult(
+                False,
+                "deadlock: the main thread sends with nobody receiving. Start the barista "
+                "(dog.start) before the first send.\n\n" + report,
+            )
+        return CheckResult(False, "deadlock:\n\n" + report)
+    if dog.called_off is not None:
+        return CheckResult(False, dog.called_off.report)
+    if not dog.participants:
+        return CheckResult(False, "start the barista as a thread, with dog.start(...).")
+    if got is None:
+        return CheckResult(False, "it returned None: return the list the barista received.")
+    if list(got) != orders:
+        return CheckResult(
+            False, f"the barista received {list(got)!r}; expected {orders!r} (no sentinel)."
+        )
+    return CheckResult(True, "right: a receiver first, a sentinel last, and a join: no deadlock.")

@@ -133,15 +133,23 @@ def where(thread: threading.Thread, *, depth: int = 3) -> list[FrameInfo]:
 # --- the deadlock watchdog ------------------------------------------------------------------
 
 
-class DeadlockDetected(RuntimeError):
-    """Every participating thread was blocked longer than the grace period.
+class DemoCalledOff(RuntimeError):
+    """The watchdog released every watched wait; ``report`` says why and where threads were.
 
-    Raised inside each blocked wait, so the threads unwind; ``report`` is the Go-like text.
+    Raised inside each released wait, so the demo's threads unwind and end.
     """
 
     def __init__(self, report: str) -> None:
         super().__init__(report)
         self.report = report
+
+
+class DeadlockDetected(DemoCalledOff):
+    """Every participating thread was blocked longer than the grace period."""
+
+
+class DemoTooLong(DemoCalledOff):
+    """The demo ran past the watchdog's time limit (deadlocked or not)."""
 
 
 @dataclass
@@ -157,7 +165,7 @@ class _Waiter:
 class Participant(threading.Thread):
     """A thread started by :meth:`Watchdog.start`: it counts for deadlock detection.
 
-    When the watchdog calls a demo off, the :class:`DeadlockDetected` raised in this
+    When the watchdog calls a demo off, the :class:`DemoCalledOff` raised in this
     thread's wait ends it quietly; any other error is kept in ``error`` and re-raised by
     the watchdog when the ``with`` block ends.
     """
@@ -172,7 +180,7 @@ class Participant(threading.Thread):
     def run(self) -> None:
         try:
             self._work(*self._work_args)
-        except DeadlockDetected:
+        except DemoCalledOff:
             pass  # the watchdog called the demo off: ending here is the point
         except BaseException as error:  # kept for the main thread, which re-raises it
             self.error = error
@@ -301,12 +309,19 @@ class Watchdog:
     :attr:`deadlocked` says what happened and :attr:`report` holds the message; the
     watchdog's own thread has ended.
 
+    ``limit`` (seconds, ``None`` for none) bounds the whole demo: past it, the watchdog
+    releases every watched wait even without a deadlock (:class:`DemoTooLong`), so a demo
+    that blocks through the watchdog always ends.
+
     ``tick`` is how often waits and the watchdog look up (seconds): it bounds how late a
     release comes, not how fast the demo runs (a wait returns as soon as it can).
     """
 
-    def __init__(self, grace: float = 0.5, *, tick: float = 0.02) -> None:
+    def __init__(
+        self, grace: float = 0.5, *, limit: float | None = 30.0, tick: float = 0.02
+    ) -> None:
         self.grace = positive_number("grace", grace)
+        self.limit = None if limit is None else positive_number("limit", limit)
         self.tick = positive_number("tick", tick)
         self._lock = threading.Lock()
         self._waiters: dict[threading.Thread, _Waiter] = {}
@@ -314,8 +329,8 @@ class Watchdog:
         self._abort = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._detected: DeadlockDetected | None = None
-        self.deadlock: DeadlockDetected | None = None
+        self._detected: DemoCalledOff | None = None
+        self.called_off: DemoCalledOff | None = None
 
     # --- making the demo's pieces -------------------------------------------------------
 
@@ -364,8 +379,9 @@ class Watchdog:
         """Call ``attempt(seconds)`` until it returns true; meanwhile this thread is blocked.
 
         ``attempt`` waits at most ``seconds`` (0: not at all) and says whether it succeeded.
-        Returns ``False`` if ``timeout`` passes first; raises :class:`DeadlockDetected` if
-        the watchdog calls the demo off. The building block of every watched primitive.
+        Returns ``False`` if ``timeout`` passes first; raises :class:`DemoCalledOff` (a
+        :class:`DeadlockDetected` for a deadlock) if the watchdog calls the demo off.
+        The building block of every watched primitive.
         """
         if self._abort.is_set():
             raise self._called_off()
@@ -388,12 +404,12 @@ class Watchdog:
             if me is not None:
                 me.what, me.since = None, None
 
-    def _called_off(self) -> DeadlockDetected:
+    def _called_off(self) -> DemoCalledOff:
         """A fresh error for one released wait (each raise gets its own traceback)."""
         assert self._detected is not None
-        return DeadlockDetected(self._detected.report)
+        return type(self._detected)(self._detected.report)
 
-    def _call_off(self, reason: DeadlockDetected) -> None:
+    def _call_off(self, reason: DemoCalledOff) -> None:
         """Release every watched wait, now and later, with ``reason``; the first reason wins."""
         with self._lock:
             if self._detected is None:
@@ -411,22 +427,28 @@ class Watchdog:
     # --- the watchdog's own thread ------------------------------------------------------
 
     def _watch(self) -> None:
+        started = time.monotonic()
         while not self._stop.wait(self.tick):
             now = time.monotonic()
             with self._lock:
                 alive = [w for w in self._waiters.values() if not w.finished]
             if alive and all(w.since is not None and now - w.since > self.grace for w in alive):
-                self._call_off(DeadlockDetected(self._report(alive, now)))
+                headline = "all threads are asleep - deadlock!"
+                self._call_off(DeadlockDetected(self._report(headline, alive, now)))
+                return
+            if self.limit is not None and now - started > self.limit:
+                headline = f"the demo ran past its {self.limit:g} s limit: watched waits released"
+                self._call_off(DemoTooLong(self._report(headline, alive, now)))
                 return
 
-    def _report(self, waiters: list[_Waiter], now: float) -> str:
-        lines = ["all threads are asleep - deadlock!"]
+    def _report(self, headline: str, waiters: list[_Waiter], now: float) -> str:
+        lines = [headline]
         for waiter in waiters:
-            since = waiter.since if waiter.since is not None else now
-            lines.append("")
-            lines.append(
-                f'thread "{waiter.thread.name}" [{waiter.what}, blocked {now - since:.1f} s]:'
+            state = "running" if waiter.since is None else (
+                f"{waiter.what}, blocked {now - waiter.since:.1f} s"
             )
+            lines.append("")
+            lines.append(f'thread "{waiter.thread.name}" [{state}]:')
             own = [f for f in where(waiter.thread, depth=4) if not f.library]
             lines.extend(f"    {frame}" for frame in own or where(waiter.thread, depth=1))
         return "\n".join(lines)
@@ -452,13 +474,13 @@ class Watchdog:
             try:
                 for thread in list(self._participants):
                     self.join(thread)
-            except DeadlockDetected as detected:
-                exc = detected
+            except DemoCalledOff as called_off:
+                exc = called_off
         if exc is not None:  # whatever ended the block, release every thread still waiting
             self._call_off(
                 exc
-                if isinstance(exc, DeadlockDetected)
-                else DeadlockDetected(f"the demo ended with {type(exc).__name__}: waits released")
+                if isinstance(exc, DemoCalledOff)
+                else DemoCalledOff(f"the demo ended with {type(exc).__name__}: waits released")
             )
         self._stop.set()
         assert self._thread is not None
@@ -473,8 +495,11 @@ class Watchdog:
                 "these threads are blocked outside the watchdog's waits and cannot be "
                 f"released: {', '.join(stuck)}"
             )
-        if isinstance(exc, DeadlockDetected):
-            self.deadlock = exc
+        # The watchdog's own record, not whichever error the main thread saw: a released
+        # worker may end before the main thread's wait notices the call-off.
+        if isinstance(self._detected, DeadlockDetected | DemoTooLong):
+            self.called_off = self._detected
+        if isinstance(exc, DemoCalledOff):
             return True
         errors = [t.error for t in self._participants if t.error is not None]
         if exc is None and errors:
@@ -482,16 +507,22 @@ class Watchdog:
         return False
 
     @property
+    def participants(self) -> list[Participant]:
+        """The threads started with :meth:`start`, in order."""
+        return list(self._participants)
+
+    @property
     def deadlocked(self) -> bool:
         """True if the watchdog found every thread asleep and called the demo off."""
-        return self.deadlock is not None
+        return isinstance(self.called_off, DeadlockDetected)
 
     @property
     def report(self) -> str:
-        """The Go-like deadlock report, or a line saying the demo ended on its own."""
-        if self.deadlock is None:
+        """The Go-like deadlock report (or why the demo was called off), or a line saying
+        the demo ended on its own."""
+        if self.called_off is None:
             return "no deadlock: every thread finished on its own"
-        return self.deadlock.report
+        return self.called_off.report
 
 
 # --- the leak checker -----------------------------------------------------------------------
