@@ -200,14 +200,14 @@ class WatchedQueue(queue.Queue):
         self._dog = dog
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        """``queue.Queue.get``, with a blocking wait the watchdog sees."""
         if not block:
             return super().get(block=False)
         box: list[Any] = []
 
         def attempt(seconds: float) -> bool:
             try:
-                box.append(queue.Queue.get(self, timeout=seconds) if seconds else
-                           queue.Queue.get(self, block=False))
+                box.append(queue.Queue.get(self, block=seconds > 0, timeout=seconds or None))
             except queue.Empty:
                 return False
             return True
@@ -217,15 +217,13 @@ class WatchedQueue(queue.Queue):
         return box[0]
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        """``queue.Queue.put``, with a blocking wait the watchdog sees."""
         if not block:
             return super().put(item, block=False)
 
         def attempt(seconds: float) -> bool:
             try:
-                if seconds:
-                    queue.Queue.put(self, item, timeout=seconds)
-                else:
-                    queue.Queue.put(self, item, block=False)
+                queue.Queue.put(self, item, block=seconds > 0, timeout=seconds or None)
             except queue.Full:
                 return False
             return True
@@ -243,6 +241,7 @@ class WatchedLock:
         self._lock = threading.Lock()
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """``threading.Lock.acquire``, with a blocking wait the watchdog sees."""
         if not blocking:
             return self._lock.acquire(blocking=False)
 
@@ -285,8 +284,7 @@ class Rendezvous:
 
         def attempt(seconds: float) -> bool:
             try:
-                box.append(self._offers.get(timeout=seconds) if seconds else
-                           self._offers.get(block=False))
+                box.append(self._offers.get(block=seconds > 0, timeout=seconds or None))
             except queue.Empty:
                 return False
             return True
