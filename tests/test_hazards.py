@@ -285,3 +285,29 @@ def test_the_time_limit_ends_a_demo_that_never_deadlocks():
     assert isinstance(dog.called_off, DemoTooLong) and not dog.deadlocked
     assert dog.report.startswith("the demo ran past its 0.3 s limit")
     assert 'thread "spinner"' in dog.report
+
+
+def test_joining_a_participant_after_a_called_off_demo_is_a_plain_join():
+    def worker(jobs):
+        jobs.get()
+
+    with Watchdog(grace=0.2) as dog:
+        worker_thread = dog.start(worker, dog.queue(), name="waiter")
+        worker_thread.join()
+    assert dog.deadlocked
+    worker_thread.join()  # the demo is over: no DeadlockDetected raised here
+    assert not worker_thread.is_alive()
+
+
+def test_a_participant_that_crashed_is_named_in_the_deadlock_report():
+    def barista(orders):
+        orders.receive().brew()  # str has no .brew(): the barista dies on the first order
+
+    with Watchdog(grace=0.2) as dog:
+        orders = dog.rendezvous()
+        dog.start(barista, orders, name="barista")
+        orders.send("latte")
+        orders.send("mocha")  # nobody is left to receive it
+    assert dog.deadlocked
+    assert 'thread "barista" [ended with AttributeError:' in dog.report
+    assert 'thread "MainThread" [Rendezvous.send' in dog.report

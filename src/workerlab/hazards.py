@@ -364,7 +364,7 @@ class Watchdog:
             threading.Thread.join(thread, seconds)
             return not thread.is_alive()
 
-        if self._stop.is_set() and self._detected is None:  # after a clean demo: plain join
+        if self._stop.is_set():  # after the block (clean or called off): a plain join
             threading.Thread.join(thread, timeout)
             return
         self.wait_until(f"join({thread.name})", attempt, timeout)
@@ -441,6 +441,13 @@ class Watchdog:
 
     def _report(self, headline: str, waiters: list[_Waiter], now: float) -> str:
         lines = [headline]
+        for thread in self._participants:  # a crash is often *why* the others wait forever
+            if thread.error is not None:
+                lines.append("")
+                lines.append(
+                    f'thread "{thread.name}" [ended with {type(thread.error).__name__}: '
+                    f"{thread.error}]"
+                )
         for waiter in waiters:
             state = "running" if waiter.since is None else (
                 f"{waiter.what}, blocked {now - waiter.since:.1f} s"
@@ -601,6 +608,8 @@ class ClosableQueue(queue.Queue):
             self.not_full.notify_all()
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        """``queue.Queue.put``, but raise :class:`QueueClosed` once the queue is closed,
+        also while waiting for room in a full queue."""
         with self.not_full:
             if self.closed:
                 raise QueueClosed("put on a closed queue")
@@ -620,6 +629,8 @@ class ClosableQueue(queue.Queue):
             self.not_empty.notify()
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        """``queue.Queue.get``, but once the queue is closed *and* empty, raise
+        :class:`QueueClosed` (also in a getter that was already waiting)."""
         with self.not_empty:
             end = None if timeout is None else time.monotonic() + timeout
             while not self._qsize():
