@@ -103,6 +103,7 @@ def test_stop_latency_draws_polling_waiting_and_the_worst_case():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("waiting on the context" in label for label in labels)
     assert any("worst case" in label for label in labels)
+    assert any("single runs" in label for label in labels)
     with pytest.raises(ValueError):
         plots.stop_latency({}, [0.1])
     with pytest.raises(ValueError):

@@ -137,15 +137,16 @@ def stop_latency(
     intervals = sorted(polling)
     fig = Figure(figsize=(7.5, 4), layout="constrained")
     ax = fig.add_subplot()
-    for interval in intervals:
+    for n, interval in enumerate(intervals):
         runs = polling[interval]
         ax.scatter([interval * 1e3] * len(runs), [r * 1e3 for r in runs], color="tab:orange",
-                   alpha=0.5, s=18)
+                   alpha=0.5, s=18, label="polling: single runs" if n == 0 else None)
     medians = [sorted(polling[i])[len(polling[i]) // 2] * 1e3 for i in intervals]
     ax.plot([i * 1e3 for i in intervals], medians, "o-", color="tab:orange",
             label="polling ctx.err() every interval (median)")
     xs = [0, intervals[-1] * 1e3]
-    ax.plot(xs, xs, "--", color="tab:gray", label="worst case: one whole interval late")
+    ax.plot(xs, xs, "--", color="tab:gray",
+            label="one whole interval late (worst case, before scheduling delays)")
     wait_median = sorted(waiting)[len(waiting) // 2] * 1e3
     ax.axhline(wait_median, color="tab:blue", linewidth=2,
                label=f"waiting on the context (median {wait_median:.1f} ms)")
