@@ -311,3 +311,12 @@ def test_a_participant_that_crashed_is_named_in_the_deadlock_report():
     assert dog.deadlocked
     assert 'thread "barista" [ended with AttributeError:' in dog.report
     assert 'thread "MainThread" [Rendezvous.send' in dog.report
+
+
+def test_the_watchdog_remembers_which_threads_were_joined():
+    with Watchdog(grace=1) as dog:
+        first = dog.start(time.sleep, 0.01, name="first")
+        second = dog.start(time.sleep, 0.01, name="second")
+        first.join()
+        assert dog.joined == [first]
+    assert set(dog.joined) == {first, second}  # leaving the block joined the other one

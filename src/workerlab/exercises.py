@@ -346,20 +346,15 @@ def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
     from workerlab.hazards import DeadlockDetected, DemoCalledOff, Watchdog
 
     class ServeWatchdog(Watchdog):
-        """The check's watchdog: it counts rendezvous made and remembers threads joined."""
+        """The check's watchdog: it also counts the rendezvous ``serve`` makes."""
 
         def __init__(self) -> None:
             super().__init__(grace=0.3, limit=5)
             self.channels = 0
-            self.joined: set[threading.Thread] = set()
 
         def rendezvous(self) -> Any:
             self.channels += 1
             return super().rendezvous()
-
-        def join(self, thread: threading.Thread, timeout: float | None = None) -> None:
-            self.joined.add(thread)
-            super().join(thread, timeout)
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")

@@ -328,6 +328,7 @@ class Watchdog:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._detected: DemoCalledOff | None = None
+        self._joined: list[threading.Thread] = []
         self.called_off: DemoCalledOff | None = None
 
     # --- making the demo's pieces -------------------------------------------------------
@@ -364,6 +365,8 @@ class Watchdog:
             threading.Thread.join(thread, seconds)
             return not thread.is_alive()
 
+        with self._lock:
+            self._joined.append(thread)
         if self._stop.is_set():  # after the block (clean or called off): a plain join
             threading.Thread.join(thread, timeout)
             return
@@ -515,6 +518,16 @@ class Watchdog:
     def participants(self) -> list[Participant]:
         """The threads started with :meth:`start`, in order."""
         return list(self._participants)
+
+    @property
+    def joined(self) -> list[threading.Thread]:
+        """Every thread joined through the watchdog so far, in order (repeats kept).
+
+        Leaving the block joins each participant too, so read it inside the block to see
+        what the demo itself waited for (lesson 05's ``serve`` check does).
+        """
+        with self._lock:
+            return list(self._joined)
 
     @property
     def deadlocked(self) -> bool:
