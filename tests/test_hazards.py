@@ -250,7 +250,10 @@ def test_closing_wakes_blocked_getters_and_putters():
     threads = [threading.Thread(target=get), threading.Thread(target=put)]
     for thread in threads:
         thread.start()
-    time.sleep(0.05)
+    give_up = time.monotonic() + 10
+    while not all(where(t) and where(t)[0].function == "wait" for t in threads):
+        assert time.monotonic() < give_up, "both threads should be waiting in the queue"
+        time.sleep(0.005)  # close only once both really wait: the wake-up is what we test
     empty.close()
     full.close()
     for thread in threads:
@@ -269,6 +272,10 @@ def test_closable_queue_keeps_queue_timeouts():
         jobs.put(2, timeout=0.01)
     with pytest.raises(queue.Full):
         jobs.put(2, block=False)
+    with pytest.raises(ValueError, match="timeout"):
+        jobs.put(2, timeout=-1)
+    with pytest.raises(ValueError, match="timeout"):
+        ClosableQueue().get(timeout=-1)
 
 
 def test_the_time_limit_ends_a_demo_that_never_deadlocks():

@@ -623,6 +623,8 @@ class ClosableQueue(queue.Queue):
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         """``queue.Queue.put``, but raise :class:`QueueClosed` once the queue is closed,
         also while waiting for room in a full queue."""
+        if timeout is not None:
+            positive_number("timeout", timeout, allow_zero=True)
         with self.not_full:
             if self.closed:
                 raise QueueClosed("put on a closed queue")
@@ -644,6 +646,8 @@ class ClosableQueue(queue.Queue):
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """``queue.Queue.get``, but once the queue is closed *and* empty, raise
         :class:`QueueClosed` (also in a getter that was already waiting)."""
+        if timeout is not None:
+            positive_number("timeout", timeout, allow_zero=True)
         with self.not_empty:
             end = None if timeout is None else time.monotonic() + timeout
             while not self._qsize():
