@@ -40,6 +40,13 @@ def test_timeline_by_label_and_annotations():
     assert len(timeline(SPANS, annotate=False).axes[0].texts) == 0
 
 
+def test_timeline_marks_named_instants_in_the_axis_unit():
+    ax = timeline(SPANS, marks={"deadline": 0.15}).axes[0]
+    [line] = ax.get_lines()
+    assert list(line.get_xdata()) == [150.0, 150.0]  # ms, like the bars
+    assert "deadline" in {t.get_text().strip() for t in ax.texts}
+
+
 def test_timeline_switches_to_seconds_for_long_runs():
     ax = timeline([Span("w", "job", 1, 0.0, 5.0)]).axes[0]
     assert ax.get_xlabel() == "time since start (s)"
@@ -51,6 +58,7 @@ def test_timeline_switches_to_seconds_for_long_runs():
         ([], {}, ValueError, "spans"),
         ([("w", "job", 1, 0, 1)], {}, TypeError, "spans"),
         (SPANS, {"rows": "job"}, ValueError, "rows"),
+        (SPANS, {"marks": {"deadline": -1}}, ValueError, "deadline"),
     ],
 )
 def test_timeline_rejects_bad_input(spans, kwargs, error, word):
@@ -103,6 +111,7 @@ def test_stop_latency_draws_polling_waiting_and_the_worst_case():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("waiting on the context" in label for label in labels)
     assert any("worst case" in label for label in labels)
+    assert any("single runs" in label for label in labels)
     with pytest.raises(ValueError):
         plots.stop_latency({}, [0.1])
     with pytest.raises(ValueError):

@@ -9,6 +9,7 @@ Tests in ``tests/test_exercises.py`` prove each check rejects a plausible wrong 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -277,7 +278,6 @@ def check_stop_workers(fn: Callable[[Any, int], None]) -> CheckResult:
 def _stop_workers_trial(fn: Callable[[Any, int], None], n_workers: int) -> CheckResult | None:
     """Run 10 jobs on ``n_workers`` sentinel-stopped workers, stopped by ``fn``; None if fine."""
     import queue
-    import threading
 
     jobs: queue.Queue[Any] = queue.Queue()
     done: list[int] = []
@@ -301,19 +301,29 @@ def _stop_workers_trial(fn: Callable[[Any, int], None], n_workers: int) -> Check
         jobs.put(job)
     try:
         fn(jobs, n_workers)
-    except NotImplementedError:
-        return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
     except Exception as error:  # the learner's code may raise anything
-        return CheckResult(False, f"stop_workers raised {error!r}")
-    finally:
+        for _ in threads:
+            jobs.put(None)  # let the workers go at once rather than after their 1 s bound
         for thread in threads:
             thread.join()
+        if isinstance(error, NotImplementedError):
+            return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
+        return CheckResult(False, f"stop_workers raised {error!r}")
+    for thread in threads:
+        thread.join()
     if len(stopped) < n_workers:
+        workers = "1 worker" if n_workers == 1 else f"{n_workers} workers"
+        if not stopped:
+            return CheckResult(
+                False,
+                f"with {workers}, none saw a sentinel: each waited for a job forever (here: "
+                "1 s, then the check gave up). Put a sentinel (None) in the queue.",
+            )
         return CheckResult(
             False,
-            f"with {n_workers} workers only {len(stopped)} saw a sentinel; the others "
-            "waited forever (here: 1 s). Each worker takes one sentinel and stops, so put "
-            "one per worker.",
+            f"with {workers}, {len(stopped)} saw a sentinel and {n_workers - len(stopped)} "
+            "waited for a job forever (here: 1 s, then the check gave up). A worker that "
+            "takes a sentinel stops and does not put it back.",
         )
     if sorted(done) != list(range(10)):
         return CheckResult(False, f"jobs were lost: only {len(done)} of 10 were done.")
@@ -329,23 +339,47 @@ def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
     """Lesson 05, exercise 2: ``serve(dog, orders)`` hands orders to a barista, no deadlock.
 
     It runs under a :class:`workerlab.hazards.Watchdog` (0.3 s grace, 5 s limit), so a
-    deadlocked answer is reported and ended, never hung.
+    deadlocked answer is reported and ended, never hung. The watchdog also notes whether
+    ``serve`` made a rendezvous and joined its barista before returning: without the join
+    the barista might still be running (or not yet have received every order).
     """
     from workerlab.hazards import DeadlockDetected, DemoCalledOff, Watchdog
+
+    class ServeWatchdog(Watchdog):
+        """The check's watchdog: it also counts the rendezvous ``serve`` makes."""
+
+        def __init__(self) -> None:
+            super().__init__(grace=0.3, limit=5)
+            self.channels = 0
+
+        def rendezvous(self) -> Any:
+            self.channels += 1
+            return super().rendezvous()
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
     orders = ["latte", "mocha", "flat white"]
     got: Any = None
+    raised: Exception | None = None
+    joined_by_serve: set[threading.Thread] = set()
+    dog = ServeWatchdog()
     try:
-        with Watchdog(grace=0.3, limit=5) as dog:
+        with dog:
             got = fn(dog, list(orders))
+            joined_by_serve = set(dog.joined)  # before leaving the block joins them too
     except NotImplementedError:
         return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
     except DemoCalledOff:  # the learner caught the release, then waited again: same story
         pass
     except Exception as error:  # the learner's code (or its thread) may raise anything
-        return CheckResult(False, f"serve raised {error!r}")
+        raised = error
+    crashed = [t for t in dog.participants if t.error is not None]
+    if crashed:
+        return CheckResult(
+            False, f'the thread "{crashed[0].name}" raised {crashed[0].error!r}; fix that first.'
+        )
+    if raised is not None:
+        return CheckResult(False, f"serve raised {raised!r}")
     if isinstance(dog.called_off, DeadlockDetected):
         report = dog.called_off.report
         if "Rendezvous.receive" in report:
@@ -367,6 +401,16 @@ def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
         return CheckResult(False, "start the barista as a thread, with dog.start(...).")
     if got is None:
         return CheckResult(False, "it returned None: return the list the barista received.")
+    if not dog.channels:
+        return CheckResult(
+            False, "hand the orders through an unbuffered channel: counter = dog.rendezvous()."
+        )
+    if not set(dog.participants) <= joined_by_serve:
+        return CheckResult(
+            False,
+            "serve returned without waiting for the barista: join it (worker.join()) before "
+            "returning, or it may still be running.",
+        )
     if list(got) != orders:
         return CheckResult(
             False, f"the barista received {list(got)!r}; expected {orders!r} (no sentinel)."

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from workerlab.trace import Span
+from workerlab.validate import positive_number
 
 #: Colours for the usual labels, so every lesson paints "read" or "job" the same way.
 LABEL_COLOURS = {
@@ -61,12 +62,14 @@ def timeline(
     row_title: str | None = None,
     annotate: bool | None = None,
     width: float = 9.0,
+    marks: Mapping[str, float] | None = None,
 ) -> Figure:
     """Draw a Gantt chart: one row per worker (or per label), one bar per span.
 
     Bars are coloured by label, with a legend; with ``annotate`` (default: when there are
     at most 40 bars) each bar shows its job. The x axis is time since the trace began, in
-    the unit that suits the run's length.
+    the unit that suits the run's length. ``marks`` draws a dashed vertical line for each
+    named instant (seconds on the trace's clock), such as a deadline (lesson 04).
     """
     if rows not in ("worker", "label"):
         raise ValueError(f"rows must be 'worker' or 'label', got {rows!r}")
@@ -80,6 +83,9 @@ def timeline(
 
     row_names = list(dict.fromkeys(getattr(s, rows) for s in spans))
     colours = label_colours(s.label for s in spans)
+    marks = dict(marks or {})
+    for name, when in marks.items():
+        positive_number(f"marks[{name!r}]", when, allow_zero=True)
     unit, factor = time_unit(max(s.end for s in spans))
 
     fig = Figure(figsize=(width, 0.9 + 0.42 * len(row_names)), layout="constrained")
@@ -105,6 +111,9 @@ def timeline(
                         fontsize=7,
                         color="white",
                     )
+    for name, when in marks.items():
+        ax.axvline(when * factor, color="black", linestyle="--", linewidth=1)
+        ax.text(when * factor, -0.5, f" {name}", va="bottom", ha="center", fontsize=8)
     ax.set_yticks(range(len(row_names)), row_names)
     ax.set_ylim(len(row_names) - 0.5, -0.5)  # first row on top
     ax.set_xlim(left=0)
@@ -137,15 +146,16 @@ def stop_latency(
     intervals = sorted(polling)
     fig = Figure(figsize=(7.5, 4), layout="constrained")
     ax = fig.add_subplot()
-    for interval in intervals:
+    for n, interval in enumerate(intervals):
         runs = polling[interval]
         ax.scatter([interval * 1e3] * len(runs), [r * 1e3 for r in runs], color="tab:orange",
-                   alpha=0.5, s=18)
+                   alpha=0.5, s=18, label="polling: single runs" if n == 0 else None)
     medians = [sorted(polling[i])[len(polling[i]) // 2] * 1e3 for i in intervals]
     ax.plot([i * 1e3 for i in intervals], medians, "o-", color="tab:orange",
             label="polling ctx.err() every interval (median)")
     xs = [0, intervals[-1] * 1e3]
-    ax.plot(xs, xs, "--", color="tab:gray", label="worst case: one whole interval late")
+    ax.plot(xs, xs, "--", color="tab:gray",
+            label="one whole interval late (worst case, before scheduling delays)")
     wait_median = sorted(waiting)[len(waiting) // 2] * 1e3
     ax.axhline(wait_median, color="tab:blue", linewidth=2,
                label=f"waiting on the context (median {wait_median:.1f} ms)")
