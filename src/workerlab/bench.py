@@ -234,7 +234,13 @@ def spawn_cost(kind: SpawnKind, count: int) -> float:
                 samples.append(time.perf_counter() - began)
             return samples
 
-        return statistics.median(asyncio.run(main()))
+        # asyncio.run refuses to start inside a running loop (as in Jupyter), so the
+        # measurement gets a loop of its own, in a thread of its own.
+        samples: list[float] = []
+        runner = threading.Thread(target=lambda: samples.extend(asyncio.run(main())))
+        runner.start()
+        runner.join(timeout=60)
+        return statistics.median(samples)
     if kind == "process":
         samples = []
         for _ in range(count):
@@ -289,6 +295,7 @@ def buffer_run(
     consumers: int = 2,
     produce: float = 0.002,
     consume: float = 0.004,
+    random_times: bool = True,
     seed: int = 3,
 ) -> BufferRun:
     """Push ``items`` through a :class:`Channel` of ``capacity`` and record who waited.
@@ -296,6 +303,8 @@ def buffer_run(
     The producer takes a random time around ``produce`` s per item and the consumers
     around ``consume`` s (exponential, so some orders come in bursts and some take long);
     the same ``seed`` gives the same times for every capacity, so runs compare fairly.
+    With ``random_times=False`` every item takes exactly ``produce`` and ``consume`` s.
+    The producer is a thread named :data:`PRODUCER`, the consumers ``barista-1`` ….
     """
     positive_int("capacity", capacity, minimum=0)
     positive_int("items", items)
@@ -303,8 +312,11 @@ def buffer_run(
     positive_number("produce", produce)
     positive_number("consume", consume)
     rng = random.Random(seed)
-    make = [rng.expovariate(1 / produce) for _ in range(items)]
-    serve = [rng.expovariate(1 / consume) for _ in range(items)]
+    if random_times:
+        make = [rng.expovariate(1 / produce) for _ in range(items)]
+        serve = [rng.expovariate(1 / consume) for _ in range(items)]
+    else:
+        make, serve = [produce] * items, [consume] * items
     trace = Trace()
     orders: Channel[int] = Channel(capacity, trace=trace, name="orders", timeout=30)
 

@@ -299,7 +299,7 @@ def check_drain(fn: Callable[[Any], list[Any]]) -> CheckResult:
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
-    ch: Channel[int] = Channel(2, timeout=1.0, name="check")
+    ch: Channel[int] = Channel(2, timeout=0.5, name="check")
 
     def produce() -> None:
         try:
