@@ -150,3 +150,27 @@ def test_property_each_job_exactly_once_and_no_thread_left(workers, buffer, jobs
     assert sorted(r.index for r in run.results) == list(range(len(jobs)))
     assert len(run.trace.spans("job")) == len(jobs)
     assert not [t for t in threading.enumerate() if t not in before and t.is_alive()]
+
+
+def test_job_queue_wakes_a_blocked_producer_only_once_half_empty():
+    line = pool.JobQueue(4)
+    for n in range(4):
+        line.put(n)
+    producer = threading.Thread(target=line.put, args=("next",), kwargs={"timeout": 5})
+    producer.start()
+    line.get()
+    time.sleep(0.05)
+    assert producer.is_alive() and line.qsize() == 3  # 3 of 4: not woken yet
+    line.get()
+    producer.join(timeout=5)
+    assert not producer.is_alive() and line.qsize() == 3  # woke at 2 of 4 and put its item
+    with pytest.raises(ValueError, match="maxsize"):
+        pool.JobQueue(0)
+
+
+def test_job_queue_put_still_times_out_when_full():
+    line = pool.JobQueue(2)
+    line.put(1)
+    line.put(2)
+    with pytest.raises(queue.Full):
+        line.put(3, timeout=0.02)
