@@ -116,6 +116,10 @@ def default_stop() -> StopMethod:
     return "shutdown" if HAS_SHUTDOWN else "sentinel"
 
 
+class _NeverRaised(Exception):
+    """Stands in for ``queue.ShutDown`` on Pythons older than 3.13."""
+
+
 def worker_loop(
     name: str,
     jobs: queue.Queue,
@@ -147,10 +151,6 @@ def worker_loop(
             put(Result(index, job, None, name, error))
         if trace is not None:
             trace.finish("job", index, name)
-
-
-class _NeverRaised(Exception):
-    """Stands in for ``queue.ShutDown`` on Pythons older than 3.13."""
 
 
 def start_workers(
