@@ -6,46 +6,54 @@ gets sliders, a Run button and an output area. Introduced in lesson 01.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 import ipywidgets as w
 from IPython.display import display
 
 from workerlab import blocking, plots, pool
+from workerlab.validate import positive_int
 
 
-def latency_explorer(files: Sequence[Path], out_folder: Path) -> w.VBox:
-    """Lesson 01: drag the storage latencies and file count, press Run, see wall vs CPU time."""
-    read = w.FloatSlider(value=2, min=0.5, max=10, step=0.5, description="read (ms)")
-    write = w.FloatSlider(value=2, min=0.5, max=10, step=0.5, description="write (ms)")
-    count = w.IntSlider(value=100, min=10, max=len(files), step=10, description="files")
+def latency_explorer(history: int = 4) -> w.VBox:
+    """Lesson 01: drag the storage latencies and the file count, press Run, compare runs.
+
+    The plot keeps the last ``history`` runs on one axis, so a slower run shows as a
+    longer bar beside the earlier ones.
+    """
+    positive_int("history", history)
+    read = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="read (ms)")
+    write = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="write (ms)")
+    count = w.IntSlider(value=100, min=10, max=300, step=10, description="files")
     run = w.Button(description="Run the loop", button_style="primary", icon="play")
+    summary_line = w.Label()
     output = w.Output()
+    runs: dict[str, tuple[dict[str, float], float]] = {}
 
     def on_run(_button: w.Button | None = None) -> None:
-        run.disabled = True
+        run.disabled, run.description = True, "running…"
         try:
-            report, summary = blocking.latency_run(
-                files[: count.value], out_folder, read.value, write.value
-            )
+            report, summary = blocking.latency_run(count.value, read.value, write.value)
+            name = f"{count.value} files, {read.value:g}/{write.value:g} ms"
+            runs.pop(name, None)
+            runs[name] = (report.step_totals(), report.cpu_seconds)
+            while len(runs) > history:
+                runs.pop(next(iter(runs)))
+            summary_line.value = summary
             with output:
                 output.clear_output(wait=True)
-                print(summary)
-                display(plots.wall_vs_cpu(report.step_totals(), report.cpu_seconds))
+                display(plots.wall_vs_cpu(runs, title="Your runs (newest at the bottom)"))
         finally:
-            run.disabled = False
+            run.disabled, run.description = False, "Run the loop"
 
     run.on_click(on_run)
     on_run()  # show a first run straight away
-    return w.VBox([w.HBox([read, write, count]), run, output])
+    return w.VBox([w.HBox([read, write, count]), run, summary_line, output])
 
 
 def pool_explorer() -> w.VBox:
     """Lesson 02: hire baristas, lengthen the line, slow the espresso machine; see the timeline.
 
-    The callback is :func:`workerlab.pool.explore`; this only adds sliders, a button and
-    an output area, and draws the timeline of the run.
+    The callback is :func:`workerlab.pool.explore`; this only adds sliders, a button, a
+    summary line (throughput against the ideal) and the timeline of the last run.
     """
     style = {"description_width": "initial"}
     workers = w.IntSlider(value=4, min=1, max=32, description="baristas (workers)", style=style)
@@ -55,16 +63,17 @@ def pool_explorer() -> w.VBox:
     )
     jobs = w.IntSlider(value=24, min=1, max=200, description="orders (jobs)", style=style)
     run = w.Button(description="Open the shop", button_style="primary", icon="play")
+    summary_line = w.Label()
     output = w.Output()
 
     def on_run(_button: w.Button | None = None) -> None:
-        run.disabled = True
+        run.disabled, run.description = True, "serving…"
         try:
             result, summary = pool.explore(workers.value, buffer.value, latency.value, jobs.value)
-            assert result.trace is not None
+            assert result.trace is not None  # explore always records
+            summary_line.value = summary
             with output:
                 output.clear_output(wait=True)
-                print(summary)
                 display(
                     plots.timeline(
                         result.trace.spans(),
@@ -73,8 +82,8 @@ def pool_explorer() -> w.VBox:
                     )
                 )
         finally:
-            run.disabled = False
+            run.disabled, run.description = False, "Open the shop"
 
     run.on_click(on_run)
     on_run()  # show a first run straight away
-    return w.VBox([w.HBox([workers, buffer]), w.HBox([latency, jobs]), run, output])
+    return w.VBox([w.HBox([workers, buffer]), w.HBox([latency, jobs]), run, summary_line, output])
