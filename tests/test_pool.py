@@ -174,3 +174,16 @@ def test_job_queue_put_still_times_out_when_full():
     line.put(2)
     with pytest.raises(queue.Full):
         line.put(3, timeout=0.02)
+
+
+def test_pool_explorer_runs_when_its_button_is_pressed():
+    from workerlab.widgets import pool_explorer
+
+    box = pool_explorer()
+    (workers, buffer), (latency, jobs) = box.children[0].children, box.children[1].children
+    button, summary = box.children[2], box.children[3]
+    assert "4 baristas" in summary.value  # a first run happens straight away
+    workers.value, buffer.value, latency.value, jobs.value = 2, 2, 1, 6
+    button.click()
+    assert "2 baristas, a line of 2, 6 orders of 1 ms" in summary.value
+    assert not button.disabled and button.description == "Open the shop"
