@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 from workerlab.trace import Trace
@@ -166,7 +166,7 @@ class Channel(Generic[T]):
             raise ChannelClosed(f"channel {self.name!r} closed before a receiver took the item")
 
     def _take_back(self) -> None:
-        # With capacity 0 at most one item is in the slot, and it is ours.
+        """Remove an undelivered rendezvous item (with capacity 0 the one slot holds ours)."""
         self._items.popleft()
         self._sent -= 1
         self._not_full.notify()
@@ -229,14 +229,23 @@ class Channel(Generic[T]):
     # --- helpers --------------------------------------------------------------------------
 
     def _limit(self, timeout: float | None) -> float:
+        """The timeout that applies: the call's own, else the channel's."""
         return self._timeout if timeout is None else timeout
 
     def _deadline(self, timeout: float | None) -> float:
+        """The monotonic-clock instant at which a call with ``timeout`` gives up."""
         if timeout is not None:
             positive_number("timeout", timeout, allow_zero=True)
         return time.monotonic() + self._limit(timeout)
 
-    def _wait(self, condition, ready, deadline: float, label: str, message) -> None:
+    def _wait(
+        self,
+        condition: threading.Condition,
+        ready: Callable[[], bool],
+        deadline: float,
+        label: str,
+        message: Callable[[], str],
+    ) -> None:
         """Wait on ``condition`` until ``ready()``; record the wait; raise on the deadline.
 
         The predicate is checked after every wake-up, including a timed-out one, so a
@@ -255,5 +264,6 @@ class Channel(Generic[T]):
                 self._trace.finish(label, self.name)
 
     def _sample(self) -> None:
+        """Record the buffer's depth now, if the channel has a trace."""
         if self._trace is not None:
             self._trace.sample(self.depth_label, len(self._items))

@@ -315,6 +315,9 @@ def run_pool(
         raise TimeoutError(
             f"the pool did not finish {len(items)} jobs within timeout={timeout} s"
         ) from None
+    except BaseException:  # e.g. KeyboardInterrupt from the notebook's stop button
+        _abandon(job_queue, threads, stop)
+        raise
     wall = time.perf_counter() - began
     run = PoolRun(workers, buffer, results, wall, began - started, trace, stop, wait)
     failed = [r for r in results if r.error is not None]
@@ -378,7 +381,7 @@ def explore(workers: int, buffer: int, latency_ms: float, jobs: int) -> tuple[Po
     positive_number("latency_ms", latency_ms)
     positive_int("jobs", jobs)
     latency = latency_ms / 1000
-    run = run_pool(range(jobs), _Sleep(latency), workers, buffer=buffer)
+    run = run_pool(range(jobs), sleeping_job(latency), workers, buffer=buffer)
     ideal = ideal_throughput(workers, latency)
     rounds = math.ceil(jobs / workers)
     summary = (
@@ -391,7 +394,10 @@ def explore(workers: int, buffer: int, latency_ms: float, jobs: int) -> tuple[Po
 
 
 class _Sleep:
-    """A job that waits ``seconds`` (an I/O stand-in) and returns its input; picklable."""
+    """A job that waits ``seconds`` (an I/O stand-in) and returns its input.
+
+    A class rather than a closure so that its repr says what it does.
+    """
 
     __slots__ = ("seconds",)
 
