@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from workerlab.trace import Trace
 from workerlab.validate import callable_arg, positive_int, positive_number
@@ -62,12 +62,13 @@ class _Stop:
 STOP: Any = _Stop()
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """What a worker puts on the counter for one job.
 
     ``index`` is the job's position in the input, ``worker`` the thread that ran it, and
     exactly one of ``value`` (what ``work`` returned) and ``error`` (what it raised) is set.
+    A named tuple rather than a dataclass: it is built once per job on the hot path, and a
+    tuple is the cheapest immutable record Python has.
     """
 
     index: int
