@@ -1,6 +1,6 @@
 """Benchmark the lesson 02 pool: efficiency against Little's law, and dispatch cost per job.
 
-Full run (a minute or two; run it on a machine as quiet as you can get):
+Full run (under a minute; run it on a machine as quiet as you can get):
 
     .venv/bin/python benchmarks/pool_benchmark.py
 
