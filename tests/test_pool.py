@@ -45,7 +45,17 @@ def test_trace_has_one_job_span_per_job_named_after_the_barista():
 
 
 def test_record_false_keeps_no_trace():
-    assert pool.run_pool(range(5), double, 2, record=False).trace is None
+    run = pool.run_pool(range(5), double, 2, record=False)
+    assert run.trace is None
+    with pytest.raises(ValueError, match="record=False"):
+        run.spans()
+
+
+def test_spans_come_in_hiring_order():
+    run = pool.run_pool(range(60), pool.sleeping_job(0.001), 12)
+    workers = list(dict.fromkeys(s.worker for s in run.spans()))
+    numbers = [int(name.rpartition("-")[2]) for name in workers]
+    assert numbers == sorted(numbers) and len(run.spans()) == 60
 
 
 def test_workers_overlap_waits():

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-from workerlab.trace import Trace
+from workerlab.trace import Span, Trace
 from workerlab.validate import callable_arg, positive_int, positive_number
 
 #: Whether this Python has ``Queue.shutdown()`` (3.13+), the built-in "no more jobs".
@@ -236,6 +236,21 @@ class PoolRun:
         for r in self.results:
             counts[r.worker] = counts.get(r.worker, 0) + 1
         return counts
+
+    def spans(self) -> list[Span]:
+        """Every job's span, worker by worker in hiring order (barista-1, barista-2, …).
+
+        :func:`workerlab.plots.timeline` draws rows in the order workers first appear, so
+        this order puts the rows in the order the baristas were hired.
+        """
+        if self.trace is None:
+            raise ValueError("this run was made with record=False, so it has no spans")
+
+        def hiring_order(span: Span) -> tuple[int, float]:
+            number = span.worker.rpartition("-")[2]
+            return (int(number) if number.isdigit() else 0, span.start)
+
+        return sorted(self.trace.spans("job"), key=hiring_order)
 
     def efficiency(self, latency: float) -> float:
         """Measured throughput over the ideal ``workers / latency`` (Little's law)."""

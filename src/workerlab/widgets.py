@@ -70,13 +70,12 @@ def pool_explorer() -> w.VBox:
         run.disabled, run.description = True, "serving…"
         try:
             result, summary = pool.explore(workers.value, buffer.value, latency.value, jobs.value)
-            assert result.trace is not None  # explore always records
             summary_line.value = summary
             with output:
                 output.clear_output(wait=True)
                 display(
                     plots.timeline(
-                        result.trace.spans(),
+                        result.spans(),
                         title="Who made which order, and when",
                         row_title="barista",
                     )
