@@ -33,7 +33,7 @@ import sysconfig
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from typing import Any, Literal, TypeVar
@@ -78,8 +78,13 @@ async def async_cpu_job(iterations: int) -> int:
 
 
 def _nothing(value: int) -> int:
-    """A job that does nothing: used to start a process pool's workers before timing it."""
+    """A job that does nothing: submitting it makes a process pool start its workers."""
     return value
+
+
+def _check_in(ready: Any) -> None:
+    """Runs first in every new pool process: tell the parent this worker is up."""
+    ready.release()
 
 
 # --- the machine: start method, cores, the GIL -------------------------------------------
@@ -196,18 +201,28 @@ async def _gather_limited(workload: Workload, concurrency: int) -> list[Any]:
 
 
 @contextmanager
-def process_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor]:
-    """A started process pool of ``workers`` processes, always shut down on exit.
+def process_pool(workers: int, *, timeout: float = 60.0) -> Iterator[cf.ProcessPoolExecutor]:
+    """A process pool of ``workers`` processes, all of them running, always shut down on exit.
 
-    The pool uses :func:`process_context` and runs one empty job per worker first, so the
-    processes exist before anything is timed (their start-up cost is measured separately by
-    :func:`pool_startup_seconds`). On exit it waits for the processes to end, so nothing
-    outlives the ``with`` block.
+    The pool uses :func:`process_context`. Each worker process checks in (releases a shared
+    semaphore) as soon as it has started, and this waits for all of them, so nothing timed
+    inside the ``with`` block pays for a process still starting (their start-up cost is
+    measured separately by :func:`pool_startup_seconds`). On exit it waits for the processes
+    to end, so nothing outlives the block.
     """
     positive_int("workers", workers)
-    pool = cf.ProcessPoolExecutor(workers, mp_context=process_context())
+    positive_number("timeout", timeout)
+    context = process_context()
+    ready = context.Semaphore(0)
+    pool = cf.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_check_in, initargs=(ready,)
+    )
     try:
-        list(pool.map(_nothing, range(workers)))
+        list(pool.map(_nothing, range(workers)))  # the first jobs make the pool start its processes
+        deadline = time.monotonic() + timeout
+        for _ in range(workers):
+            if not ready.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise TimeoutError(f"the {workers} worker processes did not start in {timeout} s")
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -221,11 +236,14 @@ def pool_startup_seconds(workers: int) -> float:
     return elapsed
 
 
-def time_batch(kind: Kind, workload: Workload, workers: int) -> float:
+def time_batch(
+    kind: Kind, workload: Workload, workers: int, pool: cf.ProcessPoolExecutor | None = None
+) -> float:
     """Seconds ``workers`` threads, processes or asyncio tasks take to run the workload.
 
-    For processes, only the jobs are timed (the pool is started and warmed up first); for
-    threads and asyncio, starting them is part of the time (it costs microseconds).
+    For processes, only the jobs are timed: they run on ``pool`` if given (a running pool of
+    ``workers`` processes from :func:`process_pool`), else on a new one started beforehand.
+    For threads and asyncio, starting them is part of the time (it costs microseconds).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -240,10 +258,12 @@ def time_batch(kind: Kind, workload: Workload, workers: int) -> float:
         with cf.ThreadPoolExecutor(workers, thread_name_prefix="sweep") as pool:
             list(pool.map(fn, workload.args()))
         return time.perf_counter() - start
-    with process_pool(workers) as pool:
-        start = time.perf_counter()
-        list(pool.map(fn, workload.args()))
-        return time.perf_counter() - start
+    if pool is None:
+        with process_pool(workers) as new_pool:
+            return time_batch(kind, workload, workers, new_pool)
+    start = time.perf_counter()
+    list(pool.map(fn, workload.args()))
+    return time.perf_counter() - start
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +304,8 @@ def speedup_sweep(
 
     Every measurement is repeated ``repeats`` times and the fastest run kept: other programs
     on the machine can only make a run slower, never faster, so the minimum is the fairest
-    estimate. With ``progress`` a ``tqdm`` bar counts the runs.
+    estimate. Each process pool is started once and reused by every round (all are shut
+    down before this returns). With ``progress`` a ``tqdm`` bar counts the runs.
     """
     workers = [positive_int("workers", w) for w in workers]
     if not workers:
@@ -297,16 +318,20 @@ def speedup_sweep(
     bar = _progress(total=repeats * (len(runs) + 1), enabled=progress, desc="runs")
     best_sequential = float("inf")
     best: dict[tuple[Kind, int], float] = {}
-    try:
+    with ExitStack() as pools_to_close:
+        pools: dict[int, cf.ProcessPoolExecutor] = {}
+        pools_to_close.callback(bar.close)
         for _ in range(repeats):  # repeat whole rounds, so a busy moment hits one run only
             best_sequential = min(best_sequential, time_sequential(workload))
             bar.update()
             for kind, w in runs:
-                seconds = time_batch(kind, workload, w)
+                if kind == "processes" and w not in pools:
+                    pools[w] = pools_to_close.enter_context(process_pool(w))
+                seconds = time_batch(
+                    kind, workload, w, pools.get(w) if kind == "processes" else None
+                )
                 best[kind, w] = min(best.get((kind, w), float("inf")), seconds)
                 bar.update()
-    finally:
-        bar.close()
     n_cores = cores()
     return {
         kind: Sweep(
@@ -674,35 +699,43 @@ def overhead_sweep(
     sizes: Sequence[int],
     *,
     workers: int = 2,
-    budget: float = 0.06,
+    budget: float = 0.08,
     max_jobs: int = 300,
+    repeats: int = 1,
     progress: bool = False,
 ) -> list[OverheadPoint]:
     """Time ``cpu_job(size)`` jobs in a loop and in a pool of ``workers`` processes, per job.
 
     Each size gets as many jobs as fit in about ``budget`` seconds of sequential work (at
-    least 2 per worker, at most ``max_jobs``). The jobs go one by one (``chunksize=1``), so
+    most ``max_jobs``, at least 4 per worker, rounded up to a multiple of ``workers`` so no
+    worker is left alone with the last job). The jobs go one by one (``chunksize=1``), so
     each pays the pool's full per-job cost: pickling the call, two trips through a pipe,
-    waking a worker, pickling the result back.
+    waking a worker, pickling the result back. Each time is the best of ``repeats`` runs.
     """
     sizes = [positive_int("sizes", s) for s in sizes]
+    positive_int("workers", workers)
     positive_number("budget", budget)
+    positive_int("max_jobs", max_jobs)
+    positive_int("repeats", repeats)
     bar = _progress(total=len(sizes), enabled=progress, desc="job sizes")
     points = []
     try:
-        with process_pool(positive_int("workers", workers)) as pool:
+        with process_pool(workers) as pool:
             for size in sizes:
                 start = time.perf_counter()
                 cpu_job(size)
                 one = max(time.perf_counter() - start, 1e-7)
-                jobs = max(2 * workers, min(max_jobs, int(budget / one)))
-                start = time.perf_counter()
-                for _ in range(jobs):
-                    cpu_job(size)
-                sequential = (time.perf_counter() - start) / jobs
-                start = time.perf_counter()
-                list(pool.map(cpu_job, [size] * jobs, chunksize=1))
-                pooled = (time.perf_counter() - start) / jobs
+                jobs = max(4 * workers, min(max_jobs, int(budget / one)))
+                jobs = -(-jobs // workers) * workers
+                sequential = pooled = float("inf")
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    for _ in range(jobs):
+                        cpu_job(size)
+                    sequential = min(sequential, (time.perf_counter() - start) / jobs)
+                    start = time.perf_counter()
+                    list(pool.map(cpu_job, [size] * jobs, chunksize=1))
+                    pooled = min(pooled, (time.perf_counter() - start) / jobs)
                 points.append(OverheadPoint(size, jobs, sequential, pooled))
                 bar.update()
     finally:
