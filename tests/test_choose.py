@@ -64,6 +64,10 @@ def test_speedup_sweep_measures_every_kind_at_every_count():
         assert len(sweep.seconds) == 2 and all(s > 0 for s in sweep.seconds)
         assert sweep.speedup_at(2) == sweep.sequential_seconds / sweep.seconds[1]
         assert sweep.ideal == (1.0, 2.0)
+        if kind == "processes":
+            assert all(b != b for b in sweep.busy_cores)  # NaN: not measured
+        else:
+            assert all(0 <= b < 1 for b in sweep.busy_cores)  # waiting keeps no core busy
     assert multiprocessing.active_children() == []
 
 
@@ -202,3 +206,16 @@ def test_every_scenario_explains_every_wrong_choice():
         assert set(scenario.wrong) == set(CHOICES) - {scenario.answer}
         assert all(text.strip() for text in scenario.wrong.values())
     assert {s.answer for s in SCENARIOS.values()} == set(CHOICES)
+
+
+def test_best_of_stops_at_the_target_and_keeps_the_best():
+    values = iter([1.0, 1.2, 1.5, 9.0])
+    calls = []
+
+    def measure() -> float:
+        calls.append(1)
+        return next(values)
+
+    assert choose.best_of(measure, target=1.4) == 1.5 and len(calls) == 3
+    assert choose.best_of(lambda: 0.5, target=1.0, attempts=2) == 0.5
+    assert choose.load_average() >= 0 or choose.load_average() != choose.load_average()

@@ -3,7 +3,7 @@
 >>> lesson = start(1)          # first code cell: remember which threads exist now
 >>> folder = lesson.tempdir()  # temporary folders the lesson will remove
 >>> lesson.finish()            # last code cell: remove them, prove nothing was left behind
-'Lesson 01 ends clean: no extra threads or processes, temporary folders removed.'
+✅ Lesson 01 ends clean: no extra threads or processes, temporary folders removed.
 
 The end check is the course's promise that every demo is safe: a notebook that started a
 thread and lost track of it fails here (and so fails CI), instead of leaving a thread
@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workerlab.exercises import CheckResult
 from workerlab.validate import positive_int, positive_number
 
 
@@ -32,10 +33,38 @@ def extra_threads(baseline: set[threading.Thread], *, grace: float = 2.0) -> lis
     positive_number("grace", grace, allow_zero=True)
     deadline = time.monotonic() + grace
     while True:
-        extra = [t for t in threading.enumerate() if t not in baseline and t.is_alive()]
+        extra = [
+            t
+            for t in threading.enumerate()
+            if t not in baseline and t.is_alive() and not _is_kernel_machinery(t)
+        ]
         if not extra or time.monotonic() >= deadline:
             return extra
         time.sleep(0.01)
+
+
+def _is_kernel_machinery(thread: threading.Thread) -> bool:
+    """Whether ``thread`` is one of the Jupyter kernel's own service threads.
+
+    ipykernel 7 starts a *subshell* thread whenever JupyterLab asks for one, which can be in
+    the middle of a lesson; and pyzmq starts its *garbage collector* thread the first time
+    the kernel sends a large message without copying it (a big figure does it, found in
+    lesson 06). Both belong to the kernel, not to the lesson, so they are no leak.
+    """
+    kinds: list[type] = []
+    try:
+        from zmq.utils.garbage import GarbageCollectorThread
+
+        kinds.append(GarbageCollectorThread)
+    except ImportError:  # no pyzmq: not running in a kernel
+        pass
+    try:
+        from ipykernel.thread import BaseThread
+
+        kinds.append(BaseThread)
+    except ImportError:  # ipykernel < 7, or not running in a kernel at all
+        pass
+    return isinstance(thread, tuple(kinds))
 
 
 @dataclass
@@ -52,7 +81,7 @@ class Lesson:
         self.folders.append(folder)
         return folder
 
-    def finish(self, *, grace: float = 2.0) -> str:
+    def finish(self, *, grace: float = 2.0) -> CheckResult:
         """Remove the lesson's folders; raise ``AssertionError`` if a thread or process is left."""
         for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
@@ -70,9 +99,10 @@ class Lesson:
             raise AssertionError(
                 f"Lesson {self.number:02d} left things behind: " + "; ".join(problems)
             )
-        return (
+        return CheckResult(
+            True,
             f"Lesson {self.number:02d} ends clean: no extra threads or processes, "
-            "temporary folders removed."
+            "temporary folders removed.",
         )
 
 
