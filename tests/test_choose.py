@@ -219,3 +219,11 @@ def test_best_of_stops_at_the_target_and_keeps_the_best():
     assert choose.best_of(measure, target=1.4) == 1.5 and len(calls) == 3
     assert choose.best_of(lambda: 0.5, target=1.0, attempts=2) == 0.5
     assert choose.load_average() >= 0 or choose.load_average() != choose.load_average()
+
+
+def test_busy_machine_says_why(monkeypatch):
+    monkeypatch.setattr(choose, "cores", lambda: 2)
+    monkeypatch.setattr(choose, "load_average", lambda: 7.5)
+    assert "load average 7.5 on 2 cores" in choose.busy_machine()
+    monkeypatch.setattr(choose, "load_average", lambda: 2.0)
+    assert choose.busy_machine() is None

@@ -134,6 +134,22 @@ def load_average() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
+def busy_machine() -> str | None:
+    """Why parallel speedups cannot show right now, or None if the cores look free enough.
+
+    The machine counts as busy when its load average is above 1.5 × its cores: other
+    programs are then queueing for the cores, and a pool's extra workers find none free.
+    (This notebook's own kernel and workers count too, hence the margin above 1 × cores.)
+    """
+    load, n = load_average(), cores()
+    if load > 1.5 * n:
+        return (
+            f"the machine is busy: load average {load:.1f} on {n} cores, so other programs "
+            "hold the cores the extra workers need. Run the lesson again when it is quieter."
+        )
+    return None
+
+
 def best_of(measure: Callable[[], float], *, target: float, attempts: int = 5) -> float:
     """Call ``measure`` until it returns at least ``target`` (at most ``attempts`` times).
 
