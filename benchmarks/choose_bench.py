@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -176,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(io_case(kind, int(count), float(seconds))))
         return 0
     settings = SMOKE if args.smoke else FULL
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = choose.load_average()
     print(f"{choose.gil_report()}")
     print(
         f"cores: {choose.cores()}, start method: {choose.process_context().get_start_method()}, "
@@ -186,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(["", *cpu_benchmark(settings)]))
     if args.only in (None, "io"):
         print("\n".join(["", *io_benchmark(settings)]))
+    print(f"\nload average (1 min) at the end: {choose.load_average():.2f}")
     return 0
 
 

@@ -21,7 +21,7 @@ def test_choose_benchmarks_smoke_run_prints_every_table():
     out = done.stdout
     assert "load average" in out and "(smoke run)" in out
     assert "CPU-bound:" in out and "process pool with" in out and "× cores" in out
-    assert "I/O-bound:" in out
+    assert "I/O-bound:" in out and "at the end:" in out
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("100 ")]
     assert [row[1] for row in rows] == ["threads", "asyncio"]
     assert all("failed:" not in line for line in out.splitlines())

@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import pstats
 import queue
+import random
 import statistics
 import sys
 import sysconfig
@@ -466,17 +467,15 @@ class SimulatedService:
 
     def call(self) -> float:
         """Serve one request; return its service time, or raise :class:`Overloaded`."""
+        seconds: float | None = None
         with self._lock:
-            if self._in_flight >= self.refuse_above:
-                refused = True
-            else:
-                refused = False
+            if self._in_flight < self.refuse_above:
                 self._in_flight += 1
                 self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
                 seconds = self.service_time(self._in_flight)
-        if refused:
+        if seconds is None:
             time.sleep(self.refuse_latency)
-            raise Overloaded(f"more than {self.refuse_above} requests in flight")
+            raise Overloaded(f"{self.refuse_above} requests already in flight")
         try:
             time.sleep(seconds)
         finally:
@@ -529,9 +528,8 @@ def load_test(
     if limit is not None:
         positive_int("limit", limit)
     gate = threading.BoundedSemaphore(limit) if limit is not None else None
-    latencies: list[float] = []
-    errors = [0]
-    errors_lock = threading.Lock()
+    latencies: list[float] = []  # list.append is atomic: the clients need no lock
+    refusals: list[Overloaded] = []
     start = time.perf_counter()
     deadline = start + duration
 
@@ -541,10 +539,9 @@ def load_test(
             if gate is not None and not gate.acquire(timeout=max(0.0, left)):
                 return  # the run ended while this client waited for a slot
             try:
-                latencies.append(service.call())  # list.append is atomic: no lock needed
-            except Overloaded:
-                with errors_lock:
-                    errors[0] += 1
+                latencies.append(service.call())
+            except Overloaded as refusal:
+                refusals.append(refusal)
             finally:
                 if gate is not None:
                     gate.release()
@@ -558,7 +555,7 @@ def load_test(
         limit,
         elapsed,
         len(latencies),
-        errors[0],
+        len(refusals),
         tuple(latencies),
         service.peak_in_flight,
     )
@@ -836,8 +833,6 @@ def slow_report(text: str, unique: Callable[[Sequence[str]], list[str]] = unique
 
 def sample_text(words: int = 6000, vocabulary: int = 3000, seed: int = 6) -> str:
     """Deterministic text of ``words`` words drawn from ``vocabulary`` made-up words."""
-    import random
-
     positive_int("words", words)
     positive_int("vocabulary", vocabulary)
     rng = random.Random(seed)
