@@ -125,7 +125,7 @@ def test_knee_is_the_best_throughput():
 
 
 def test_load_sweep_makes_one_result_per_client_count():
-    results = choose.load_sweep([1, 3], 0.05, capacity=2, latency=0.005)
+    results = choose.load_sweep([1, 3], 0.05, repeats=2, capacity=2, latency=0.005)
     assert [r.clients for r in results] == [1, 3]
 
 
