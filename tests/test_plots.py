@@ -160,6 +160,8 @@ def test_buffer_effect_and_spawn_costs():
     assert ax.get_xscale() == "log" and len(ax.patches) == 3
     with pytest.raises(ValueError, match="positive"):
         spawn_costs({"thread": 0})
+
+
 # --- lesson 06 -----------------------------------------------------------------------------
 
 

@@ -388,10 +388,18 @@ def check_is_kind(fn: Callable[[BaseException, type[BaseException]], bool]) -> C
         (cancelled, Cancelled, True, None),
         (one_level, Cancelled, True, "the JobError wraps the cancellation: look at `__cause__`."),
         (two_levels, Cancelled, True, "follow `__cause__` all the way down, not one level."),
-        (grouped, DeadlineExceeded, True,
-         "an ExceptionGroup holds its errors in `.exceptions`: look inside each one."),
-        (_raised(lambda: DeadlineExceeded()), ContextError, True,
-         "a DeadlineExceeded *is* a ContextError: compare with isinstance, not type() ==."),
+        (
+            grouped,
+            DeadlineExceeded,
+            True,
+            "an ExceptionGroup holds its errors in `.exceptions`: look inside each one.",
+        ),
+        (
+            _raised(lambda: DeadlineExceeded()),
+            ContextError,
+            True,
+            "a DeadlineExceeded *is* a ContextError: compare with isinstance, not type() ==.",
+        ),
         (failed, Cancelled, False, "a job that failed with ValueError was not cancelled."),
         (grouped, KeyError, False, "nothing in that group is a KeyError."),
         (failed, JobError, True, "the error itself counts too, not only what it wraps."),
@@ -650,6 +658,8 @@ def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
             False, f"the barista received {list(got)!r}; expected {orders!r} (no sentinel)."
         )
     return CheckResult(True, "right: a receiver first, a sentinel last, and a join: no deadlock.")
+
+
 # --- lesson 06 -----------------------------------------------------------------------------
 
 

@@ -154,17 +154,37 @@ def stop_latency(
     ax = fig.add_subplot()
     for n, interval in enumerate(intervals):
         runs = polling[interval]
-        ax.scatter([interval * 1e3] * len(runs), [r * 1e3 for r in runs], color="tab:orange",
-                   alpha=0.5, s=18, label="polling: single runs" if n == 0 else None)
+        ax.scatter(
+            [interval * 1e3] * len(runs),
+            [r * 1e3 for r in runs],
+            color="tab:orange",
+            alpha=0.5,
+            s=18,
+            label="polling: single runs" if n == 0 else None,
+        )
     medians = [sorted(polling[i])[len(polling[i]) // 2] * 1e3 for i in intervals]
-    ax.plot([i * 1e3 for i in intervals], medians, "o-", color="tab:orange",
-            label="polling ctx.err() every interval (median)")
+    ax.plot(
+        [i * 1e3 for i in intervals],
+        medians,
+        "o-",
+        color="tab:orange",
+        label="polling ctx.err() every interval (median)",
+    )
     xs = [0, intervals[-1] * 1e3]
-    ax.plot(xs, xs, "--", color="tab:gray",
-            label="one whole interval late (worst case, before scheduling delays)")
+    ax.plot(
+        xs,
+        xs,
+        "--",
+        color="tab:gray",
+        label="one whole interval late (worst case, before scheduling delays)",
+    )
     wait_median = sorted(waiting)[len(waiting) // 2] * 1e3
-    ax.axhline(wait_median, color="tab:blue", linewidth=2,
-               label=f"waiting on the context (median {wait_median:.1f} ms)")
+    ax.axhline(
+        wait_median,
+        color="tab:blue",
+        linewidth=2,
+        label=f"waiting on the context (median {wait_median:.1f} ms)",
+    )
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("poll interval (ms)")
@@ -392,6 +412,9 @@ def spawn_costs(costs: dict[str, float], *, claim: tuple[str, float] | None = No
     ax.invert_yaxis()
     ax.set_xlabel("time to start one and wait for it to end (µs, log scale)")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
 # --- lesson 06 -----------------------------------------------------------------------------
 
 #: One colour per kind of worker, the same in every lesson-06 plot.
