@@ -1,5 +1,7 @@
 """Each self-check accepts the right answer and rejects plausible wrong ones, saying why."""
 
+import threading
+
 import pytest
 
 from workerlab.exercises import (
@@ -145,6 +147,13 @@ def scaffold(jobs, results):
     raise NotImplementedError
 
 
+def stops_when_the_line_is_empty(jobs, results):
+    while not jobs.empty():
+        job = jobs.get()
+        if job is not STOP:
+            results.put(job * 2)
+
+
 @pytest.mark.parametrize(
     ("wrong", "says"),
     [
@@ -155,12 +164,32 @@ def scaffold(jobs, results):
         (passes_stop_on, "STOP ended up among the results"),
         (puts_stop_back, "put back"),
         (scaffold, "not done yet"),
+        (stops_when_the_line_is_empty, "empty line"),
         ("worker", "function itself"),
     ],
 )
 def test_worker_rejects_plausible_mistakes_and_leaves_no_thread(wrong, says, no_extra_threads):
     result = check_worker(wrong)
     assert not result and says in result.message
+
+
+def test_worker_that_swallows_the_checks_stop_is_reported_not_waited_for():
+    release = threading.Event()  # lets the test end the threads the check cannot end
+
+    def swallows_everything(jobs, results):
+        while not release.is_set():
+            try:
+                job = jobs.get()
+                if job is not STOP:
+                    results.put(job * 2)
+            except:  # noqa: E722 (the learner's mistake under test)
+                release.wait(0.01)
+
+    try:
+        result = check_worker(swallows_everything)
+    finally:
+        release.set()
+    assert not result and "bare `except:`" in result.message
 
 
 # --- lesson 03 -----------------------------------------------------------------------------
@@ -201,11 +230,19 @@ def takes_what_is_waiting(ch):
     return [ch.recv() for _ in range(len(ch))]
 
 
+def stops_once_closed(ch):
+    items = []
+    while not ch.closed:
+        items.append(ch.recv())
+    return items
+
+
 @pytest.mark.parametrize(
     ("wrong", "says"),
     [
         (recv_forever, "ChannelClosed"),
         (takes_what_is_waiting, "len(ch)"),
+        (stops_once_closed, "no more *sends*"),
         (lambda ch: None, "returned None"),
         (lambda ch: sorted(ch, reverse=True), "in order"),
     ],
