@@ -207,6 +207,7 @@ def test_last_send_accepts_the_reference():
         (lambda n, cap, t: max(0, n - cap) * t, "off by one"),
         (lambda n, cap, t: n * t, "off by one"),
         (lambda n, cap, t: max(0, n - 1 - max(cap, 1)) * t, "rendezvous"),
+        (lambda n, cap, t: max(0, n - 1 - cap), "counts items"),
         (lambda n, cap, t: max(0, n - 1 - cap) * t / 2, "expected"),
     ],
 )

@@ -296,6 +296,10 @@ def check_last_send(fn: Callable[[int, int, float], float]) -> CheckResult:
                 "off by one item: the consumer takes the first item at time 0, and the "
                 "item in its hands is no longer in the buffer.",
             )
+        if want and _close(got, want / service):
+            return CheckResult(
+                False, "that counts items: turn it into seconds (each item takes `service`)."
+            )
         if capacity == 0 and _close(got, (n - 2) * service):
             return CheckResult(False, "capacity 0 is a rendezvous, not a buffer of one.")
         return CheckResult(
