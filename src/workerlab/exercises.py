@@ -8,6 +8,7 @@ Tests in ``tests/test_exercises.py`` prove each check rejects a plausible wrong 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import queue
 import threading
@@ -338,27 +339,34 @@ def check_drain(fn: Callable[[Any], list[Any]]) -> CheckResult:
     and then closes it; then a channel is closed with 12 items still in its buffer. Each
     time the learner's ``drain(ch)`` must return all 12, in order.
     """
-    from workerlab.channel import Channel
+    from workerlab.channel import Channel, ChannelClosed
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
     live: Channel[int] = Channel(2, timeout=0.5, name="check")
+
+    def close() -> None:
+        """Close ``live`` if nobody has yet: the producer when done, the check when the
+        learner's function returned early (so a blocked send ends now, not at its timeout)."""
+        with contextlib.suppress(ChannelClosed):
+            live.close()
 
     def produce() -> None:
         try:
             for item in range(12):
                 time.sleep(0.003)
                 live.send(item)
-        except Exception:  # the learner stopped receiving: the send timed out; just stop
+        except (ChannelClosed, TimeoutError):  # the learner stopped receiving; just stop
             pass
         finally:
-            live.close()
+            close()
 
     producer = threading.Thread(target=produce, name="check-producer")
     producer.start()
     try:
         got, problem = _drain_with(fn, live)
     finally:
+        close()
         producer.join(timeout=15)
     if problem is not None:
         return problem
