@@ -286,7 +286,8 @@ def run_pool(
     - ``wait``: ``"collect"`` exactly one result per job, then join the workers; or
       ``"join"`` the workers, then drain the results.
     - ``timeout``: a bound on the whole run, in seconds. If it passes, the pool is stopped
-      (queued jobs are dropped, running ones finish) and ``TimeoutError`` is raised.
+      (queued jobs are dropped, running ones finish: within 5 s more, or on their own after
+      the call, as no thread can be killed) and ``TimeoutError`` is raised.
 
     If a job raised, the first such exception is re-raised once every worker has stopped,
     with a note naming the job. Arguments are checked before any thread starts.
@@ -370,7 +371,11 @@ def drain_queue(q: queue.Queue | queue.SimpleQueue) -> list[Any]:
 
 
 def _abandon(jobs: queue.Queue, threads: list[threading.Thread], stop: StopMethod) -> None:
-    """After a timeout: drop queued jobs, stop every worker, wait (bounded) for them to end."""
+    """After a timeout: drop queued jobs, stop every worker, wait (bounded) for them to end.
+
+    The wait is one shared 5 s bound, not 5 s per worker. A worker still inside a long job
+    after that is left to finish it and stop on its own: Python cannot kill a thread.
+    """
     if stop == "shutdown":
         jobs.shutdown(immediate=True)
     else:
@@ -382,8 +387,9 @@ def _abandon(jobs: queue.Queue, threads: list[threading.Thread], stop: StopMetho
                 jobs.put(STOP, timeout=1.0)
             except queue.Full:  # workers stuck in long jobs: stop waiting for them
                 break
+    deadline = time.monotonic() + 5.0
     for thread in threads:
-        thread.join(timeout=5.0)
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def explore(workers: int, buffer: int, latency_ms: float, jobs: int) -> tuple[PoolRun, str]:
