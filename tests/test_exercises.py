@@ -1,5 +1,6 @@
 """Each self-check accepts the right answer and rejects plausible wrong ones, saying why."""
 
+import math
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from workerlab.exercises import (
     check_idle_share,
     check_last_send,
     check_predict_wall_time,
+    check_shop_time,
     check_worker,
 )
 from workerlab.pool import STOP
@@ -94,6 +96,26 @@ def test_ideal_throughput_accepts_the_reference():
 )
 def test_ideal_throughput_rejects_plausible_mistakes(wrong, says):
     result = check_ideal_throughput(wrong)
+    assert not result and says in result.message
+
+
+def test_shop_time_accepts_the_reference():
+    assert check_shop_time(lambda orders, baristas, lat: math.ceil(orders / baristas) * lat)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        (lambda o, b, lat: o / b * lat, "whole order"),
+        (lambda o, b, lat: o // b * lat, "rounded down"),
+        (lambda o, b, lat: round(o / b) * lat, "rounded down"),
+        (lambda o, b, lat: o * lat, "one barista"),
+        (lambda o, b, lat: math.ceil(o / b), "counts rounds"),
+        (lambda o, b, lat: (o // b + 1) * lat, "expected"),
+    ],
+)
+def test_shop_time_rejects_plausible_mistakes(wrong, says):
+    result = check_shop_time(wrong)
     assert not result and says in result.message
 
 

@@ -157,6 +157,42 @@ def check_ideal_throughput(fn: Callable[[int, float], float]) -> CheckResult:
     return CheckResult(True, "right: that is the dashed ideal line of the sweep above.")
 
 
+def check_shop_time(fn: Callable[[int, int, float], float]) -> CheckResult:
+    """Lesson 02, exercise 3: how long ``orders`` jobs of ``latency`` s take on ``baristas``.
+
+    Every barista takes the next order the moment it is free, so the orders go in rounds
+    of ``baristas``; the last round may be part-empty but still lasts a whole ``latency``.
+    """
+    cases = [(24, 4, 0.02), (24, 7, 0.02), (10, 32, 0.02), (1, 1, 0.5), (25, 8, 0.1)]
+    for orders, baristas, latency in cases:
+        got, problem = _call(fn, orders, baristas, latency)
+        if problem is not None:
+            return problem
+        rounds = math.ceil(orders / baristas)
+        want = rounds * latency
+        if _close(got, want):
+            continue
+        where = f"for {orders} orders, {baristas} baristas, {latency} s each you returned {got:.4g}"
+        if _close(got, orders / baristas * latency):
+            return CheckResult(
+                False,
+                f"{where} s: that spreads the orders evenly, as if a barista could make part of "
+                "one. The last round lasts a whole order, even when only some baristas work.",
+            )
+        if _close(got, orders // baristas * latency):
+            return CheckResult(
+                False, f"{where} s: rounded down. The orders left over still need a round."
+            )
+        if _close(got, orders * latency):
+            return CheckResult(False, f"{where} s: that is one barista making every order.")
+        if _close(got, rounds):
+            return CheckResult(
+                False, f"{where}: that counts rounds; turn it into seconds (each lasts `latency`)."
+            )
+        return CheckResult(False, f"{where} s; expected {want:.4g} s.")
+    return CheckResult(True, "right: now see a real run agree, in the next cell.")
+
+
 class _CheckOver(BaseException):
     """Raised inside the learner's worker when the check's time is up (a BaseException, so
     an ``except Exception`` in the learner's loop cannot swallow it)."""
