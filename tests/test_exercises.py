@@ -1,5 +1,8 @@
 """Each self-check accepts the right answer and rejects plausible wrong ones, saying why."""
 
+import math
+import threading
+
 import pytest
 
 from workerlab.choose import CHOICES, SCENARIOS
@@ -12,6 +15,7 @@ from workerlab.exercises import (
     check_pipeline_seconds,
     check_predict_wall_time,
     check_scenario_quiz,
+    check_shop_time,
     check_worker,
 )
 from workerlab.pool import STOP
@@ -98,6 +102,26 @@ def test_ideal_throughput_rejects_plausible_mistakes(wrong, says):
     assert not result and says in result.message
 
 
+def test_shop_time_accepts_the_reference():
+    assert check_shop_time(lambda orders, baristas, lat: math.ceil(orders / baristas) * lat)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        (lambda o, b, lat: o / b * lat, "whole order"),
+        (lambda o, b, lat: o // b * lat, "rounded down"),
+        (lambda o, b, lat: round(o / b) * lat, "rounded down"),
+        (lambda o, b, lat: o * lat, "one barista"),
+        (lambda o, b, lat: math.ceil(o / b), "counts rounds"),
+        (lambda o, b, lat: (o // b + 1) * lat, "expected"),
+    ],
+)
+def test_shop_time_rejects_plausible_mistakes(wrong, says):
+    result = check_shop_time(wrong)
+    assert not result and says in result.message
+
+
 def good_worker(jobs, results):
     while (job := jobs.get()) is not STOP:
         results.put(job * 2)
@@ -148,6 +172,13 @@ def scaffold(jobs, results):
     raise NotImplementedError
 
 
+def stops_when_the_line_is_empty(jobs, results):
+    while not jobs.empty():
+        job = jobs.get()
+        if job is not STOP:
+            results.put(job * 2)
+
+
 @pytest.mark.parametrize(
     ("wrong", "says"),
     [
@@ -158,12 +189,32 @@ def scaffold(jobs, results):
         (passes_stop_on, "STOP ended up among the results"),
         (puts_stop_back, "put back"),
         (scaffold, "not done yet"),
+        (stops_when_the_line_is_empty, "empty line"),
         ("worker", "function itself"),
     ],
 )
 def test_worker_rejects_plausible_mistakes_and_leaves_no_thread(wrong, says, no_extra_threads):
     result = check_worker(wrong)
     assert not result and says in result.message
+
+
+def test_worker_that_swallows_the_checks_stop_is_reported_not_waited_for():
+    release = threading.Event()  # lets the test end the threads the check cannot end
+
+    def swallows_everything(jobs, results):
+        while not release.is_set():
+            try:
+                job = jobs.get()
+                if job is not STOP:
+                    results.put(job * 2)
+            except:  # noqa: E722 (the learner's mistake under test)
+                release.wait(0.01)
+
+    try:
+        result = check_worker(swallows_everything)
+    finally:
+        release.set()
+    assert not result and "bare `except:`" in result.message
 
 
 # --- lesson 03 -----------------------------------------------------------------------------
@@ -181,6 +232,7 @@ def test_last_send_accepts_the_reference():
         (lambda n, cap, t: max(0, n - cap) * t, "off by one"),
         (lambda n, cap, t: n * t, "off by one"),
         (lambda n, cap, t: max(0, n - 1 - max(cap, 1)) * t, "rendezvous"),
+        (lambda n, cap, t: max(0, n - 1 - cap), "counts items"),
         (lambda n, cap, t: max(0, n - 1 - cap) * t / 2, "expected"),
     ],
 )
@@ -204,11 +256,19 @@ def takes_what_is_waiting(ch):
     return [ch.recv() for _ in range(len(ch))]
 
 
+def stops_once_closed(ch):
+    items = []
+    while not ch.closed:
+        items.append(ch.recv())
+    return items
+
+
 @pytest.mark.parametrize(
     ("wrong", "says"),
     [
         (recv_forever, "ChannelClosed"),
         (takes_what_is_waiting, "len(ch)"),
+        (stops_once_closed, "no more *sends*"),
         (lambda ch: None, "returned None"),
         (lambda ch: sorted(ch, reverse=True), "in order"),
     ],

@@ -127,6 +127,7 @@ def test_throughput_vs_workers_draws_measured_and_ideal():
     assert list(measured.get_ydata()) == [95, 380, 1500]
     assert ax.get_xlabel() == "workers (threads)" and "jobs/s" in ax.get_ylabel()
     assert "10 ms" in ax.get_legend().get_texts()[0].get_text()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["100", "400", "1,600"]
     with pytest.raises(ValueError, match="same length"):
         throughput_vs_workers([1, 2], [1.0], 0.01)
     with pytest.raises(ValueError, match="latency"):
@@ -158,6 +159,8 @@ def test_buffer_effect_and_spawn_costs():
         buffer_effect([0], [1, 2], [0], [0])
     ax = spawn_costs({"thread": 50e-6, "process": 5e-3}, claim=("goroutine (quoted)", 1e-6)).axes[0]
     assert ax.get_xscale() == "log" and len(ax.patches) == 3
+    labels = [t.get_text().strip() for t in ax.texts]
+    assert labels == ["50.0 µs", "5.0 ms", "< 1.0 µs (quoted)"]
     with pytest.raises(ValueError, match="positive"):
         spawn_costs({"thread": 0})
 

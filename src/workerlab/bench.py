@@ -243,6 +243,8 @@ def spawn_cost(kind: SpawnKind, count: int) -> float:
         runner = threading.Thread(target=lambda: samples.extend(asyncio.run(main())))
         runner.start()
         runner.join(timeout=60)
+        if not samples:
+            raise RuntimeError("the asyncio measurement did not finish (see the thread's error)")
         return statistics.median(samples)
     if kind == "process":
         samples = []
@@ -324,12 +326,15 @@ def buffer_run(
     trace = Trace()
     orders: Channel[int] = Channel(capacity, trace=trace, name="orders", timeout=30)
 
-    def consumer() -> None:
-        for item in orders:
-            with trace.span("job", item):
-                time.sleep(serve[item])
-
     failures: list[BaseException] = []
+
+    def consumer() -> None:
+        try:
+            for item in orders:
+                with trace.span("job", item):
+                    time.sleep(serve[item])
+        except Exception as error:  # re-raised in the caller's thread below
+            failures.append(error)
 
     def producer() -> None:
         try:
@@ -353,6 +358,8 @@ def buffer_run(
     seconds = time.perf_counter() - began
     if failures:
         raise failures[0]
+    if any(thread.is_alive() for thread in threads):
+        raise TimeoutError("buffer_run: a thread was still running after 60 s")
     blocked = trace.spans(BLOCKED_SEND) + trace.spans(BLOCKED_RECV)
     return BufferRun(
         capacity,

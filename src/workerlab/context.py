@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from workerlab.pool import drain_queue
 from workerlab.trace import Span, Trace
 from workerlab.validate import callable_arg, positive_int, positive_number
 
@@ -505,25 +506,16 @@ def run_pool(
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
-    left = [item for item in _drain(todo) if item is not _DONE]
+    left = [item for item in drain_queue(todo) if item is not _DONE]
     return PoolReport(
-        results=sorted(_drain(results)),
-        errors=sorted(_drain(errors), key=lambda error: error.job.id),
+        results=sorted(drain_queue(results)),
+        errors=sorted(drain_queue(errors), key=lambda error: error.job.id),
         not_started=left,
         trace=trace,
         seconds=seconds,
         workers=workers,
         cancelled=ctx.err() is not None,
     )
-
-
-def _drain(q: queue.Queue[Any]) -> list[Any]:
-    items = []
-    while True:
-        try:
-            items.append(q.get_nowait())
-        except queue.Empty:
-            return items
 
 
 # --- how fast does a pool stop? -------------------------------------------------------------

@@ -8,6 +8,7 @@ Tests in ``tests/test_exercises.py`` prove each check rejects a plausible wrong 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import queue
 import threading
@@ -153,9 +154,43 @@ def check_ideal_throughput(fn: Callable[[int, float], float]) -> CheckResult:
             f"with {workers} workers and {latency} s jobs you returned {got:.4g} jobs/s; "
             f"expected {want:.4g}.",
         )
-    return CheckResult(
-        True, "right: workers / latency. Each worker finishes 1 / latency jobs a second."
-    )
+    return CheckResult(True, "right: that is the dashed ideal line of the sweep above.")
+
+
+def check_shop_time(fn: Callable[[int, int, float], float]) -> CheckResult:
+    """Lesson 02, exercise 3: how long ``orders`` jobs of ``latency`` s take on ``baristas``.
+
+    Every barista takes the next order the moment it is free, so the orders go in rounds
+    of ``baristas``; the last round may be part-empty but still lasts a whole ``latency``.
+    """
+    cases = [(24, 4, 0.02), (24, 7, 0.02), (10, 32, 0.02), (1, 1, 0.5), (25, 8, 0.1)]
+    for orders, baristas, latency in cases:
+        got, problem = _call(fn, orders, baristas, latency)
+        if problem is not None:
+            return problem
+        rounds = math.ceil(orders / baristas)
+        want = rounds * latency
+        if _close(got, want):
+            continue
+        where = f"for {orders} orders, {baristas} baristas, {latency} s each you returned {got:.4g}"
+        if _close(got, orders / baristas * latency):
+            return CheckResult(
+                False,
+                f"{where} s: that spreads the orders evenly, as if a barista could make part of "
+                "one. The last round lasts a whole order, even when only some baristas work.",
+            )
+        if _close(got, orders // baristas * latency):
+            return CheckResult(
+                False, f"{where} s: rounded down. The orders left over still need a round."
+            )
+        if _close(got, orders * latency):
+            return CheckResult(False, f"{where} s: that is one barista making every order.")
+        if _close(got, rounds):
+            return CheckResult(
+                False, f"{where}: that counts rounds; turn it into seconds (each lasts `latency`)."
+            )
+        return CheckResult(False, f"{where} s; expected {want:.4g} s.")
+    return CheckResult(True, "right: now see a real run agree, in the next cell.")
 
 
 class _CheckOver(BaseException):
@@ -186,18 +221,16 @@ class _BoundedQueue(queue.Queue):
 def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckResult:
     """Lesson 02, exercise 2: a worker loop that doubles each job and stops at ``STOP``.
 
-    Three threads run the learner's ``worker(jobs, results)`` on 30 jobs and three
-    sentinels, for at most 2 seconds; the check then says what went wrong, if anything.
+    Three threads run the learner's ``worker(jobs, results)``; the check feeds 30 jobs and
+    three sentinels only once the workers have started and found the line empty (as a real
+    producer may be slower than its workers), and gives them at most 2 seconds. It then says
+    what went wrong, if anything.
     """
-    from workerlab.pool import STOP
+    from workerlab.pool import STOP, drain_queue
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
     jobs, results = _BoundedQueue(), queue.SimpleQueue()
-    for job in range(30):
-        jobs.put(job)
-    for _ in range(3):
-        jobs.put(STOP)
     crashes: list[BaseException] = []
 
     def run() -> None:
@@ -211,16 +244,25 @@ def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckR
     threads = [threading.Thread(target=run, name=f"check-worker-{n}") for n in range(3)]
     for thread in threads:
         thread.start()
+    time.sleep(0.03)  # the line is empty for a moment: that is not "no more jobs"
+    for job in range(30):
+        jobs.put(job)
+    for _ in range(3):
+        jobs.put(STOP)
     deadline = time.monotonic() + 2.0
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     stuck = sum(thread.is_alive() for thread in threads)
-    jobs.over.set()
+    jobs.over.set()  # every later get() raises _CheckOver, which ends a looping worker
     for thread in threads:
-        thread.join()
-    got = []
-    while not results.empty():
-        got.append(results.get())
+        thread.join(timeout=1.0)  # a looping worker meets _CheckOver within 0.02 s
+    if any(thread.is_alive() for thread in threads):
+        return CheckResult(
+            False,
+            "a worker never stopped, not even when the check ended its get(): does it catch "
+            "every exception (a bare `except:`) and loop on? Restart the kernel to stop it.",
+        )
+    got = drain_queue(results)
 
     if crashes:
         error = crashes[0]
@@ -243,7 +285,10 @@ def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckR
         )
     if len(got) < 30:
         return CheckResult(
-            False, f"only {len(got)} of 30 jobs came back: keep looping until you take STOP."
+            False,
+            f"only {len(got)} of 30 jobs came back: your workers went home before taking "
+            "STOP. An empty line only means no order is waiting *now*: keep looping until "
+            "you take STOP.",
         )
     if sorted(got) == list(range(30)):
         return CheckResult(False, "the results are the jobs themselves: put `job * 2`.")
@@ -252,7 +297,7 @@ def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckR
     leftover = jobs.qsize()
     if leftover:
         return CheckResult(False, f"{leftover} item(s) were put back into the job queue.")
-    return CheckResult(True, "right: loop on get(), stop at STOP, put job * 2 on the counter.")
+    return CheckResult(True, "right: every job came back doubled, once, and all three went home.")
 
 
 # --- lesson 03 -----------------------------------------------------------------------------
@@ -288,6 +333,10 @@ def check_last_send(fn: Callable[[int, int, float], float]) -> CheckResult:
                 "off by one item: the consumer takes the first item at time 0, and the "
                 "item in its hands is no longer in the buffer.",
             )
+        if want and _close(got, want / service):
+            return CheckResult(
+                False, "that counts items: turn it into seconds (each item takes `service`)."
+            )
         if capacity == 0 and _close(got, (n - 2) * service):
             return CheckResult(False, "capacity 0 is a rendezvous, not a buffer of one.")
         return CheckResult(
@@ -295,64 +344,92 @@ def check_last_send(fn: Callable[[int, int, float], float]) -> CheckResult:
             f"for n={n}, capacity={capacity}, service={service} s you returned "
             f"{got:.4g} s; expected {want:.4g} s.",
         )
-    return CheckResult(True, "right: max(0, n − 1 − capacity) × service.")
+    return CheckResult(True, "right, rendezvous included: now compare it with section 3's trace.")
+
+
+def _drain_with(fn: Callable[[Any], list[Any]], ch: Any) -> tuple[Any, CheckResult | None]:
+    """Call the learner's ``drain(ch)``; turn a crash or a missing return into a verdict."""
+    from workerlab.channel import ChannelClosed
+
+    try:
+        got = fn(ch)
+    except NotImplementedError:
+        return None, CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
+    except ChannelClosed:
+        return None, CheckResult(
+            False,
+            "recv() raised ChannelClosed at the end: that is how a closed, drained channel "
+            "answers. Loop with `for item in ch`, or catch ChannelClosed.",
+        )
+    except Exception as error:  # the learner's code may raise anything; report it
+        return None, CheckResult(False, f"your function raised {error!r}")
+    if got is None:
+        return None, CheckResult(False, "it returned None: did you forget `return`?")
+    return list(got), None
 
 
 def check_drain(fn: Callable[[Any], list[Any]]) -> CheckResult:
     """Lesson 03, exercise 2: receive every item from a channel until it is closed.
 
-    A producer thread sends 12 items, with small pauses, into a channel of capacity 2 and
-    then closes it; the learner's ``drain(ch)`` must return all 12, in order.
+    First a producer thread sends 12 items, with small pauses, into a channel of capacity 2
+    and then closes it; then a channel is closed with 12 items still in its buffer. Each
+    time the learner's ``drain(ch)`` must return all 12, in order.
     """
     from workerlab.channel import Channel, ChannelClosed
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
-    ch: Channel[int] = Channel(2, timeout=0.5, name="check")
+    live: Channel[int] = Channel(2, timeout=0.5, name="check")
+
+    def close() -> None:
+        """Close ``live`` if nobody has yet: the producer when done, the check when the
+        learner's function returned early (so a blocked send ends now, not at its timeout)."""
+        with contextlib.suppress(ChannelClosed):
+            live.close()
 
     def produce() -> None:
         try:
             for item in range(12):
                 time.sleep(0.003)
-                ch.send(item)
-        except Exception:  # the learner stopped receiving: the send timed out; just stop
+                live.send(item)
+        except (ChannelClosed, TimeoutError):  # the learner stopped receiving; just stop
             pass
         finally:
-            ch.close()
+            close()
 
     producer = threading.Thread(target=produce, name="check-producer")
     producer.start()
     try:
-        got = fn(ch)
-        error: BaseException | None = None
-    except NotImplementedError:
-        got, error = None, NotImplementedError()
-    except Exception as caught:  # the learner's code may raise anything; report it
-        got, error = None, caught
+        got, problem = _drain_with(fn, live)
     finally:
+        close()
         producer.join(timeout=15)
-    if isinstance(error, NotImplementedError):
-        return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
-    if isinstance(error, ChannelClosed):
-        return CheckResult(
-            False,
-            "recv() raised ChannelClosed at the end: that is how a closed, drained channel "
-            "answers. Loop with `for item in ch`, or catch ChannelClosed.",
-        )
-    if error is not None:
-        return CheckResult(False, f"your function raised {error!r}")
-    if got is None:
-        return CheckResult(False, "it returned None: did you forget `return`?")
-    got = list(got)
-    if got == list(range(12)):
-        return CheckResult(True, "right: iterate until the channel is closed *and* drained.")
+    if problem is not None:
+        return problem
     if len(got) < 12 and got == list(range(len(got))):
         return CheckResult(
             False,
             f"you stopped after {len(got)} of 12 items. len(ch) is what waits *now*, not "
             "what is still coming: keep receiving until the channel is closed.",
         )
-    return CheckResult(False, f"expected the items 0 … 11 in order, got {got[:6]}…")
+    if got != list(range(12)):
+        return CheckResult(False, f"expected the items 0 … 11 in order, got {got[:6]}…")
+
+    full: Channel[int] = Channel(12, timeout=0.5, name="check")
+    for item in range(12):
+        full.send(item)
+    full.close()
+    got, problem = _drain_with(fn, full)
+    if problem is not None:
+        return problem
+    if got != list(range(12)):
+        return CheckResult(
+            False,
+            f"on a channel closed with 12 items still waiting you returned {len(got)}: "
+            "closed means no more *sends*, not no more items. Receive until it is closed "
+            "*and* drained.",
+        )
+    return CheckResult(True, "right: every item, in order, however the channel was closed.")
 
 
 # --- lesson 04 -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import NullLocator
 
 from workerlab.trace import Span
 from workerlab.validate import positive_number
@@ -48,6 +49,16 @@ def time_unit(seconds: float) -> tuple[str, float]:
     if seconds < 2:
         return "ms", 1e3
     return "s", 1.0
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` as a short bar label in the largest unit under 1,000: "96.8 µs", "79.3 ms"."""
+    unit, factor = next(
+        ((unit, factor) for unit, factor in (("µs", 1e6), ("ms", 1e3)) if seconds * factor < 999.5),
+        ("s", 1.0),
+    )
+    value = seconds * factor
+    return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
 
 
 def label_colours(labels: Iterable[str]) -> dict[str, str]:
@@ -264,6 +275,9 @@ def throughput_vs_workers(
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xticks(list(workers), [str(n) for n in workers])
+    # Plain numbers at the ideal values, rather than only the powers of ten a log axis marks.
+    ax.set_yticks([n / latency for n in workers], [f"{n / latency:,.0f}" for n in workers])
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("workers (threads)")
     ax.set_ylabel("throughput (jobs/s)")
     ax.set_title(title)
@@ -318,6 +332,8 @@ def channel_activity(
             [(s.start * factor, s.duration * factor) for s in mine],
             (index - 0.38, 0.76),
             facecolors=[colours[s.label] for s in mine],
+            edgecolor="white",  # so back-to-back jobs show as separate bars
+            linewidth=0.5,
         )
     bottom.set_yticks(range(len(rows)), rows)
     bottom.set_ylim(len(rows) - 0.5, -0.5)
@@ -390,7 +406,7 @@ def spawn_costs(costs: dict[str, float], *, claim: tuple[str, float] | None = No
     ax = fig.add_subplot()
     ax.barh(names, values, color="tab:blue", label="measured here")
     for name, value in zip(names, values, strict=True):
-        ax.text(value, name, f" {value:,.1f} µs", va="center", fontsize=8)
+        ax.text(value, name, f" {_duration(costs[name])}", va="center", fontsize=8)
     if claim is not None:
         ax.barh(
             [claim[0]],
@@ -403,7 +419,7 @@ def spawn_costs(costs: dict[str, float], *, claim: tuple[str, float] | None = No
         ax.text(
             claim[1] * 1e6,
             claim[0],
-            f" < {claim[1] * 1e6:,.0f} µs (quoted)",
+            f" < {_duration(claim[1])} (quoted)",
             va="center",
             fontsize=8,
         )

@@ -202,9 +202,9 @@ def say_no_more_jobs(
 class PoolRun:
     """What one run of the pool did and measured.
 
-    ``wall_seconds`` runs from the first job fed to the last result collected, with the
-    workers already started: it is the pool's working time. Starting the threads is
-    ``startup_seconds`` (lesson 03 measures what one thread costs).
+    ``wall_seconds`` runs from the first job fed until every result is in and every worker
+    has been joined, with the workers already started: it is the pool's working time.
+    Starting the threads is ``startup_seconds`` (lesson 03 measures what one thread costs).
     """
 
     workers: int
@@ -271,7 +271,6 @@ def run_pool(
     workers: int,
     *,
     buffer: int | None = None,
-    trace: Trace | None = None,
     record: bool = True,
     stop: StopMethod | None = None,
     wait: WaitMethod = "collect",
@@ -281,13 +280,14 @@ def run_pool(
 
     - ``buffer``: size of the job queue (default ``2 * workers``); the producer (the
       calling thread) blocks while it is full.
-    - ``trace``: where job spans are recorded (a fresh :class:`Trace` if not given);
-      ``record=False`` records nothing (for dispatch-cost benchmarks).
+    - ``record``: record every job's span in a fresh :class:`Trace` (``PoolRun.trace``);
+      ``False`` records nothing, for dispatch-cost benchmarks.
     - ``stop``: ``"sentinel"`` or ``"shutdown"`` (3.13+); default the latter where present.
     - ``wait``: ``"collect"`` exactly one result per job, then join the workers; or
       ``"join"`` the workers, then drain the results.
     - ``timeout``: a bound on the whole run, in seconds. If it passes, the pool is stopped
-      (queued jobs are dropped, running ones finish) and ``TimeoutError`` is raised.
+      (queued jobs are dropped, running ones finish: within 5 s more, or on their own after
+      the call, as no thread can be killed) and ``TimeoutError`` is raised.
 
     If a job raised, the first such exception is re-raised once every worker has stopped,
     with a note naming the job. Arguments are checked before any thread starts.
@@ -303,18 +303,14 @@ def run_pool(
         raise ValueError("stop='shutdown' needs Python 3.13+ (Queue.shutdown); use 'sentinel'")
     if wait not in ("collect", "join"):
         raise ValueError(f"wait must be 'collect' or 'join', got {wait!r}")
-    if trace is not None and not isinstance(trace, Trace):
-        raise TypeError(f"trace must be a workerlab.trace.Trace, got {type(trace).__name__}")
     items: Sequence[Any] = jobs if isinstance(jobs, Sequence) else list(jobs)
-    if record and trace is None:
-        trace = Trace()
-    log = trace if record else None
+    trace = Trace() if record else None
 
     deadline = time.monotonic() + timeout
     job_queue = JobQueue(buffer)
     counter: queue.SimpleQueue = queue.SimpleQueue()
     started = time.perf_counter()
-    threads = start_workers(workers, job_queue, counter, work, log)
+    threads = start_workers(workers, job_queue, counter, work, trace)
     began = time.perf_counter()
     try:
         for index, job in enumerate(items):
@@ -325,7 +321,7 @@ def run_pool(
             _join(threads, deadline)
         else:
             _join(threads, deadline)
-            results = _drain(counter)
+            results = drain_queue(counter)
     except (queue.Full, queue.Empty, TimeoutError):
         _abandon(job_queue, threads, stop)
         raise TimeoutError(
@@ -360,17 +356,26 @@ def _join(threads: list[threading.Thread], deadline: float) -> None:
             raise TimeoutError
 
 
-def _drain(results: queue.SimpleQueue) -> list[Result]:
+def drain_queue(q: queue.Queue | queue.SimpleQueue) -> list[Any]:
+    """Everything waiting in ``q`` now, oldest first, without blocking.
+
+    Introduced in lesson 02 ("join, then drain the results"); lesson 04's pool and the
+    exercise checks use it too. Only safe once nothing puts to ``q`` any more.
+    """
     drained = []
     while True:
         try:
-            drained.append(results.get_nowait())
+            drained.append(q.get_nowait())
         except queue.Empty:
             return drained
 
 
 def _abandon(jobs: queue.Queue, threads: list[threading.Thread], stop: StopMethod) -> None:
-    """After a timeout: drop queued jobs, stop every worker, wait (bounded) for them to end."""
+    """After a timeout: drop queued jobs, stop every worker, wait (bounded) for them to end.
+
+    The wait is one shared 5 s bound, not 5 s per worker. A worker still inside a long job
+    after that is left to finish it and stop on its own: Python cannot kill a thread.
+    """
     if stop == "shutdown":
         jobs.shutdown(immediate=True)
     else:
@@ -382,8 +387,9 @@ def _abandon(jobs: queue.Queue, threads: list[threading.Thread], stop: StopMetho
                 jobs.put(STOP, timeout=1.0)
             except queue.Full:  # workers stuck in long jobs: stop waiting for them
                 break
+    deadline = time.monotonic() + 5.0
     for thread in threads:
-        thread.join(timeout=5.0)
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def explore(workers: int, buffer: int, latency_ms: float, jobs: int) -> tuple[PoolRun, str]:
