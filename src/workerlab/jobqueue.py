@@ -1,0 +1,587 @@
+"""A small durable job queue on SQLite, with leases, retries and a dead-letter state (lesson 07).
+
+An in-process pool forgets everything when its process dies. A *durable* queue keeps the
+jobs in a database, and a worker only *leases* a job: it claims it for ``lease_seconds``,
+and if it has not acknowledged the job by then (because it crashed, or was killed), the
+job becomes claimable again. That gives **at-least-once** delivery: no job is lost, but a
+job may run twice, so jobs should be idempotent.
+
+The pieces, each a few lines of SQL:
+
+- :meth:`JobQueue.enqueue` inserts a ``ready`` job;
+- :meth:`JobQueue.claim` picks the oldest claimable job and leases it, in one
+  ``UPDATE … RETURNING`` inside one write transaction, so two workers can never claim the
+  same job at once;
+- :meth:`JobQueue.ack` marks it ``done``, but only if the caller still holds the lease;
+- :meth:`JobQueue.fail` schedules a retry after an exponential :func:`backoff` delay, or
+  moves the job to ``dead`` (the dead-letter state) after its last attempt.
+
+Workers are separate OS processes (``python -m workerlab.jobqueue DB NAME``) started and
+stopped by :class:`Fleet`, so a lesson can ``SIGKILL`` one in the middle of a job and then
+count, with :func:`tally`, what was done, what was lost and what ran twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workerlab.trace import Span
+from workerlab.validate import positive_int, positive_number
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT    NOT NULL,
+    payload      TEXT    NOT NULL,
+    state        TEXT    NOT NULL DEFAULT 'ready'
+                 CHECK (state IN ('ready', 'running', 'done', 'dead')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    run_after    REAL    NOT NULL,
+    lease_until  REAL,
+    worker       TEXT,
+    last_error   TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_claimable ON jobs (state, run_after);
+CREATE TABLE IF NOT EXISTS attempts (
+    job_id   INTEGER NOT NULL,
+    attempt  INTEGER NOT NULL,
+    worker   TEXT    NOT NULL,
+    claimed  REAL    NOT NULL,
+    finished REAL,
+    outcome  TEXT,
+    error    TEXT,
+    PRIMARY KEY (job_id, attempt)
+);
+"""
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Seconds to wait before retrying after failed attempt number ``attempt`` (1, 2, …).
+
+    Exponential: ``base``, ``2·base``, ``4·base``, … never more than ``cap``, so a job that
+    keeps failing does not hammer whatever it depends on. (Real systems add random
+    jitter too, so that many failed jobs do not all retry at the same instant.)
+    """
+    positive_int("attempt", attempt)
+    positive_number("base", base)
+    positive_number("cap", cap)
+    return min(cap, base * 2 ** (attempt - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed job: what to do, and which attempt (lease) this worker holds."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+    worker: str
+
+
+class JobQueue:
+    """A durable queue in one SQLite file, safe to share between processes.
+
+    ``lease_seconds`` is how long a claimed job stays invisible to other workers; a job
+    longer than its lease would be run twice, so choose it well above the longest job
+    (real queues also let a worker renew its lease while it works). ``max_attempts`` is
+    the default attempt limit before a job is dead-lettered; ``backoff_base`` and
+    ``backoff_cap`` shape the delay between retries (see :func:`backoff`).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lease_seconds: float = 1.0,
+        max_attempts: int = 3,
+        backoff_base: float = 0.05,
+        backoff_cap: float = 2.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.lease_seconds = positive_number("lease_seconds", lease_seconds)
+        self.max_attempts = positive_int("max_attempts", max_attempts)
+        self.backoff_base = positive_number("backoff_base", backoff_base)
+        self.backoff_cap = positive_number("backoff_cap", backoff_cap)
+        if not callable(clock):
+            raise TypeError(f"clock must be callable, got {type(clock).__name__}")
+        self.clock = clock
+        self.path = Path(path)
+        # Autocommit mode: every transaction below is opened explicitly with BEGIN IMMEDIATE,
+        # which takes the write lock at once, so a claim never races another claim.
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def __enter__(self) -> JobQueue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def enqueue(
+        self, kind: str, payload: dict[str, Any], *, max_attempts: int | None = None
+    ) -> int:
+        """Store a new job and return its id; it is claimable at once."""
+        if not isinstance(kind, str) or not kind:
+            raise ValueError(f"kind must be a non-empty str, got {kind!r}")
+        if not isinstance(payload, dict):
+            raise TypeError(f"payload must be a dict, got {type(payload).__name__}")
+        limit = self.max_attempts if max_attempts is None else max_attempts
+        positive_int("max_attempts", limit)
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO jobs (kind, payload, max_attempts, run_after) VALUES (?, ?, ?, ?)",
+                (kind, json.dumps(payload), limit, self.clock()),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def claim(self, worker: str) -> Job | None:
+        """Lease the oldest claimable job to ``worker``, or return None if there is none.
+
+        Claimable means ``ready`` and due (its backoff delay is over), or ``running`` with
+        an expired lease: its worker died or is too slow, so the job goes to someone else.
+        A job whose lease expires on its last attempt is dead-lettered instead.
+        """
+        now = self.clock()
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'dead', lease_until = NULL,"
+                " last_error = 'lease expired on the last attempt (worker lost)'"
+                " WHERE state = 'running' AND lease_until <= ? AND attempts >= max_attempts",
+                (now,),
+            )
+            row = db.execute(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1,"
+                " lease_until = :now + :lease, worker = :worker"
+                " WHERE id = (SELECT id FROM jobs"
+                "   WHERE (state = 'ready' AND run_after <= :now)"
+                "      OR (state = 'running' AND lease_until <= :now)"
+                "   ORDER BY run_after, id LIMIT 1)"
+                " RETURNING id, kind, payload, attempts, max_attempts",
+                {"now": now, "lease": self.lease_seconds, "worker": worker},
+            ).fetchone()
+            if row is None:
+                return None
+            job_id, kind, payload, attempt, max_attempts = row
+            db.execute(
+                "INSERT INTO attempts (job_id, attempt, worker, claimed) VALUES (?, ?, ?, ?)",
+                (job_id, attempt, worker, now),
+            )
+        return Job(job_id, kind, json.loads(payload), attempt, max_attempts, worker)
+
+    def _still_holds(self, db: sqlite3.Connection, job: Job) -> bool:
+        row = db.execute(
+            "SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND attempts = ? AND worker = ?",
+            (job.id, job.attempt, job.worker),
+        ).fetchone()
+        return row is not None
+
+    def _record(self, db: sqlite3.Connection, job: Job, outcome: str, error: str | None) -> None:
+        db.execute(
+            "UPDATE attempts SET finished = ?, outcome = ?, error = ?"
+            " WHERE job_id = ? AND attempt = ?",
+            (self.clock(), outcome, error, job.id, job.attempt),
+        )
+
+    def ack(self, job: Job) -> bool:
+        """Mark ``job`` done; False (and nothing changes) if its lease was lost meanwhile.
+
+        The lease is identified by the attempt number: after a lease expires, the next
+        claim increments it, so a slow worker's late ack cannot complete someone else's lease.
+        """
+        with self._transaction() as db:
+            if not self._still_holds(db, job):
+                self._record(db, job, "lease lost", None)
+                return False
+            db.execute(
+                "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL"
+                " WHERE id = ?",
+                (job.id,),
+            )
+            self._record(db, job, "done", None)
+        return True
+
+    def fail(self, job: Job, error: str) -> str:
+        """Report that ``job`` raised ``error``: retry it later, or dead-letter it.
+
+        Returns the job's new state, ``'ready'`` (retry after :func:`backoff`) or ``'dead'``,
+        or ``'lease lost'`` if this worker no longer held the job.
+        """
+        with self._transaction() as db:
+            if not self._still_holds(db, job):
+                self._record(db, job, "lease lost", error)
+                return "lease lost"
+            if job.attempt >= job.max_attempts:
+                db.execute(
+                    "UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = ?"
+                    " WHERE id = ?",
+                    (error, job.id),
+                )
+                self._record(db, job, "dead", error)
+                return "dead"
+            delay = backoff(job.attempt, self.backoff_base, self.backoff_cap)
+            db.execute(
+                "UPDATE jobs SET state = 'ready', lease_until = NULL, run_after = ?,"
+                " last_error = ? WHERE id = ?",
+                (self.clock() + delay, error, job.id),
+            )
+            self._record(db, job, "retry", error)
+            return "ready"
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state (every state listed, zeros included)."""
+        found = dict(self._db.execute("SELECT state, count(*) FROM jobs GROUP BY state"))
+        return {state: found.get(state, 0) for state in ("ready", "running", "done", "dead")}
+
+    def unfinished(self) -> int:
+        """Jobs still ``ready`` or ``running``: a worker may stop when this is zero."""
+        (count,) = self._db.execute(
+            "SELECT count(*) FROM jobs WHERE state IN ('ready', 'running')"
+        ).fetchone()
+        return count
+
+    def attempts(self) -> list[dict[str, Any]]:
+        """Every attempt ever made, in claim order: job, attempt, worker, times, outcome.
+
+        An attempt whose ``outcome`` is None was never reported: its worker died holding it.
+        """
+        cursor = self._db.execute(
+            "SELECT job_id, attempt, worker, claimed, finished, outcome, error"
+            " FROM attempts ORDER BY claimed, job_id"
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def dead_letters(self) -> list[tuple[int, int, str]]:
+        """The dead-lettered jobs: (id, attempts made, last error)."""
+        return list(
+            self._db.execute("SELECT id, attempts, last_error FROM jobs WHERE state = 'dead'")
+        )
+
+
+def attempt_spans(attempts: list[dict[str, Any]], killed_at: dict[str, float]) -> list[Span]:
+    """Turn :meth:`JobQueue.attempts` into timeline spans, one bar per attempt.
+
+    The label is the attempt's outcome; an attempt never reported is labelled ``killed``
+    and ends when its worker was killed (``killed_at``: worker name → ``time.time()``, as
+    :attr:`Fleet.killed_at` records it). Times are seconds since the first claim.
+    """
+    if not attempts:
+        return []
+    start = min(a["claimed"] for a in attempts)
+    spans = []
+    for a in attempts:
+        if a["finished"] is not None:
+            end, label = a["finished"], a["outcome"]
+        elif a["worker"] in killed_at:
+            end, label = killed_at[a["worker"]], "killed"
+        else:
+            continue  # still in progress: nothing to draw yet
+        spans.append(Span(a["worker"], label, a["job_id"], a["claimed"] - start, end - start))
+    return spans
+
+
+# --- the job the lesson runs -----------------------------------------------------------------
+
+
+def send_receipt(job: Job) -> None:
+    """The lesson's job: work a little, then record a sale twice, once unsafely, once safely.
+
+    Payload keys: ``work`` (seconds of work before the side effects), ``ledger`` (a file the
+    job *appends* a line to: not idempotent, a rerun adds a second line, like charging a
+    card twice), ``receipts`` (a folder where the job writes ``receipt-<id>.txt`` by
+    atomic rename: idempotent, a rerun rewrites the same file), ``gap`` (seconds between
+    the side effects and the acknowledgement: the window in which a crash causes a rerun),
+    and ``fail_first`` (the first N attempts raise, to show retries; a large N makes a job
+    that always fails).
+    """
+    payload = job.payload
+    time.sleep(payload.get("work", 0.0))
+    if job.attempt <= payload.get("fail_first", 0):
+        raise RuntimeError(f"job {job.id}: the payment service said no (attempt {job.attempt})")
+    line = f"job {job.id} charged by {job.worker} on attempt {job.attempt}\n"
+    if "ledger" in payload:
+        with open(payload["ledger"], "a") as ledger:  # O_APPEND: one whole line per write
+            ledger.write(line)
+    if "receipts" in payload:
+        folder = Path(payload["receipts"])
+        partial = folder / f".receipt-{job.id}.{os.getpid()}.tmp"
+        partial.write_text(f"receipt for job {job.id}\n")
+        partial.replace(folder / f"receipt-{job.id}.txt")  # atomic: all or nothing
+    time.sleep(payload.get("gap", 0.0))
+
+
+HANDLERS: dict[str, Callable[[Job], None]] = {"send_receipt": send_receipt}
+
+
+def run_worker(
+    path: str | os.PathLike[str],
+    name: str,
+    *,
+    lease_seconds: float = 1.0,
+    poll: float = 0.01,
+    max_seconds: float = 60.0,
+) -> int:
+    """A worker's whole life: claim, run, ack or fail, until no job is left; return jobs run.
+
+    It stops when no job is ready or running any more, when ``max_seconds`` have passed
+    (a bound, so a forgotten worker cannot run forever), or after the job in hand when it
+    receives SIGTERM (a graceful stop). This runs in its own process: see :class:`Fleet`.
+    """
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    deadline = time.monotonic() + max_seconds
+    done = 0
+    try:
+        with JobQueue(path, lease_seconds=lease_seconds) as queue:
+            while not stopping and time.monotonic() < deadline:
+                job = queue.claim(name)
+                if job is None:
+                    if queue.unfinished() == 0:
+                        break
+                    time.sleep(poll)
+                    continue
+                handler = HANDLERS.get(job.kind)
+                try:
+                    if handler is None:
+                        raise LookupError(f"no handler for job kind {job.kind!r}")
+                    handler(job)
+                except Exception as error:  # any failure of the job is reported, never fatal
+                    queue.fail(job, f"{type(error).__name__}: {error}")
+                else:
+                    queue.ack(job)
+                done += 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return done
+
+
+class Fleet:
+    """Worker processes on one queue file, started and always stopped by a ``with`` block.
+
+    >>> with Fleet(db, workers=3) as fleet:       # doctest: +SKIP
+    ...     fleet.kill_mid_job(after_effect=True) # SIGKILL one worker inside a job
+    ...     fleet.wait(timeout=20)                # the others finish every job
+
+    Each worker is ``python -m workerlab.jobqueue``, a real OS process. Leaving the block
+    (also through an exception) sends SIGTERM to the workers still alive, then SIGKILL
+    after ``grace`` seconds, and waits for every one of them.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        workers: int = 3,
+        *,
+        lease_seconds: float = 1.0,
+        max_seconds: float = 60.0,
+        grace: float = 2.0,
+    ) -> None:
+        positive_int("workers", workers)
+        self.path = Path(path)
+        self.lease_seconds = positive_number("lease_seconds", lease_seconds)
+        self.max_seconds = positive_number("max_seconds", max_seconds)
+        self.grace = positive_number("grace", grace)
+        self.initial = workers
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.killed_at: dict[str, float] = {}
+        self._logs = self.path.parent / f"{self.path.stem}-worker-logs"
+
+    def __enter__(self) -> Fleet:
+        self._logs.mkdir(exist_ok=True)
+        JobQueue(self.path).close()  # create the schema before the workers race to
+        try:
+            for _ in range(self.initial):
+                self.start_worker()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start_worker(self) -> str:
+        """Start one more worker process; return its name (``w1``, ``w2``, …)."""
+        name = f"w{len(self.processes) + 1}"
+        log = (self._logs / f"{name}.log").open("wb")
+        with log:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "workerlab.jobqueue", str(self.path), name,
+                 "--lease", str(self.lease_seconds), "--max-seconds", str(self.max_seconds)],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        return name
+
+    def alive(self) -> list[str]:
+        """Names of the workers still running."""
+        return [name for name, p in self.processes.items() if p.poll() is None]
+
+    def kill(self, name: str) -> None:
+        """SIGKILL worker ``name``: no cleanup, no goodbye, exactly like a crash."""
+        process = self.processes[name]
+        process.kill()
+        self.killed_at[name] = time.time()
+        process.wait(timeout=5)
+
+    def kill_mid_job(
+        self, ledger: Path, *, after_effect: bool, timeout: float = 10.0
+    ) -> tuple[str, int]:
+        """Wait until some worker is inside a job, SIGKILL it; return (worker, job id).
+
+        ``ledger`` is the jobs' ledger file (see :func:`send_receipt`). With
+        ``after_effect`` it waits for a job that has already written its ledger line but
+        not yet been acknowledged (the job needs a ``gap``): the crash that makes
+        at-least-once delivery run a job twice. Otherwise it kills during the work, before
+        any side effect. Raises ``TimeoutError`` if no such moment comes within ``timeout``.
+        """
+        positive_number("timeout", timeout)
+        deadline = time.monotonic() + timeout
+        with JobQueue(self.path) as queue:
+            while time.monotonic() < deadline:
+                charged = _ledger_entries(ledger)
+                for attempt in queue.attempts():
+                    worker, job_id = attempt["worker"], attempt["job_id"]
+                    if attempt["outcome"] is not None or worker not in self.alive():
+                        continue
+                    effect_done = (job_id, attempt["attempt"]) in charged
+                    if effect_done == after_effect:
+                        self.kill(worker)
+                        return worker, job_id
+                time.sleep(0.002)
+        raise TimeoutError(f"no worker was inside a job within {timeout} s")
+
+    def wait(self, timeout: float) -> None:
+        """Wait for every worker to finish (they stop when no job is left).
+
+        Raises ``TimeoutError`` if some are still running after ``timeout`` seconds, and
+        ``RuntimeError`` with its log if a worker crashed by itself (not killed by us).
+        """
+        positive_number("timeout", timeout)
+        deadline = time.monotonic() + timeout
+        for name, process in self.processes.items():
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                raise TimeoutError(f"worker {name} still running after {timeout} s") from None
+            if process.returncode != 0 and name not in self.killed_at:
+                log = (self._logs / f"{name}.log").read_text()[-2000:]
+                raise RuntimeError(f"worker {name} exited with {process.returncode}:\n{log}")
+
+    def stop(self) -> None:
+        """Stop every worker still alive: SIGTERM, then SIGKILL after the grace period."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + self.grace
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def _ledger_entries(ledger: Path) -> set[tuple[int, int]]:
+    """(job id, attempt) of every line in the ledger that :func:`send_receipt` writes."""
+    if not ledger.exists():
+        return set()
+    entries = set()
+    for line in ledger.read_text().splitlines():
+        words = line.split()
+        if len(words) == 8:  # a line being written right now is skipped until complete
+            entries.add((int(words[1]), int(words[7])))
+    return entries
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What happened to a batch of jobs after the workers stopped."""
+
+    enqueued: int
+    done: int
+    dead: int
+    lost: int
+    charges: int
+    duplicate_charges: int
+    receipts: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.enqueued} jobs: {self.done} done, {self.dead} dead-lettered, "
+            f"{self.lost} lost | ledger: {self.charges} charges, "
+            f"{self.duplicate_charges} duplicates | receipts: {self.receipts} files"
+        )
+
+
+def tally(queue: JobQueue, ledger: Path, receipts: Path) -> Tally:
+    """Count outcomes: jobs by state, and the two side effects of :func:`send_receipt`.
+
+    ``lost`` counts jobs neither done nor dead-lettered; ``duplicate_charges`` counts
+    ledger lines beyond the first for each job (what a non-idempotent job did twice).
+    """
+    counts = queue.counts()
+    lines = ledger.read_text().splitlines() if ledger.exists() else []
+    charged_jobs = {line.split()[1] for line in lines}
+    return Tally(
+        enqueued=sum(counts.values()),
+        done=counts["done"],
+        dead=counts["dead"],
+        lost=counts["ready"] + counts["running"],
+        charges=len(lines),
+        duplicate_charges=len(lines) - len(charged_jobs),
+        receipts=len(list(receipts.glob("receipt-*.txt"))),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line of one worker process: ``python -m workerlab.jobqueue DB NAME``."""
+    parser = argparse.ArgumentParser(description="Run one workerlab.jobqueue worker.")
+    parser.add_argument("database", type=Path)
+    parser.add_argument("name")
+    parser.add_argument("--lease", type=float, default=1.0)
+    parser.add_argument("--max-seconds", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    run_worker(args.database, args.name, lease_seconds=args.lease, max_seconds=args.max_seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
