@@ -31,6 +31,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -443,7 +444,7 @@ class Fleet:
         log = (self._logs / f"{name}.log").open("wb")
         with log:
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "workerlab.jobqueue", str(self.path), name,
+                [sys.executable, "-m", "workerlab.jobqueue", "worker", str(self.path), name,
                  "--lease", str(self.lease_seconds), "--max-seconds", str(self.max_seconds)],
                 stdout=subprocess.DEVNULL,
                 stderr=log,
@@ -512,11 +513,18 @@ class Fleet:
                 process.terminate()
         deadline = time.monotonic() + self.grace
         for process in self.processes.values():
-            try:
-                process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            _stop_process(process, signal.SIGTERM, max(0.0, deadline - time.monotonic()))
+
+
+def _stop_process(process: subprocess.Popen[bytes], signum: int, grace: float) -> None:
+    """Send ``signum`` to ``process`` if it is alive, wait ``grace`` s, then SIGKILL it."""
+    if process.poll() is None:
+        process.send_signal(signum)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 def _ledger_entries(ledger: Path) -> set[tuple[int, int]]:
@@ -571,17 +579,243 @@ def tally(queue: JobQueue, ledger: Path, receipts: Path) -> Tally:
     )
 
 
+# --- Huey: a real library on an embedded (SQLite) storage ----------------------------------
+
+
+def square(n: int, seconds: float) -> int:
+    """A Huey task: wait ``seconds`` (the work), return ``n²`` (the result Huey stores)."""
+    time.sleep(seconds)
+    return n * n
+
+
+def flaky(key: str, folder: str, failures: int) -> int:
+    """A Huey task that fails its first ``failures`` runs, then returns how many runs it took.
+
+    Each run appends its start time to ``folder/key.runs``, a file that outlives the runs,
+    so the lesson can show the delay Huey waited between them.
+    """
+    runs = Path(folder) / f"{key}.runs"
+    with runs.open("a") as log:
+        log.write(f"{time.time()}\n")
+    count = len(runs.read_text().splitlines())
+    if count <= failures:
+        raise ConnectionError(f"{key}: the mail server did not answer (run {count})")
+    return count
+
+
+def slow_job(i: int, seconds: float, folder: str) -> int:
+    """A Huey task that marks ``started-i`` and, ``seconds`` later, ``done-i`` in ``folder``."""
+    (Path(folder) / f"started-{i}").touch()
+    time.sleep(seconds)
+    (Path(folder) / f"done-{i}").touch()
+    return i
+
+
+@dataclass(frozen=True)
+class HueyApp:
+    """A Huey instance on one SQLite file, with the lesson's three tasks registered."""
+
+    huey: Any
+    square: Any
+    flaky: Any
+    slow_job: Any
+
+
+def huey_app(path: str | os.PathLike[str]) -> HueyApp:
+    """Build the Huey application stored in ``path``; producer and consumer both call this.
+
+    ``flaky`` retries twice, after 0.2 s then 0.4 s (``retry_backoff=2``). Huey's consumer
+    looks at delayed tasks once a second, so each retry really starts up to 1 s later.
+    """
+    from huey import SqliteHuey  # imported here so the SQLite workers above start fast
+
+    huey = SqliteHuey("workerlab", filename=str(path))
+    return HueyApp(
+        huey=huey,
+        square=huey.task()(square),
+        flaky=huey.task(retries=2, retry_delay=0.2, retry_backoff=2)(flaky),
+        slow_job=huey.task()(slow_job),
+    )
+
+
+def run_huey_consumer(path: str | os.PathLike[str], workers: int) -> None:
+    """Run Huey's own consumer (``huey.consumer.Consumer``) on ``path`` until signalled.
+
+    SIGINT stops it gracefully (running tasks finish), SIGTERM at once (running tasks are
+    interrupted), SIGKILL without a word. Threads as workers; polls every 20–100 ms.
+    """
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    consumer = huey_app(path).huey.create_consumer(
+        workers=workers, worker_type="thread", initial_delay=0.02, backoff=1.1, max_delay=0.1
+    )
+    consumer.run()
+
+
+class HueyConsumer:
+    """A Huey consumer process on ``path``, started by ``with`` and always stopped after it.
+
+    Leaving the block stops it gracefully (SIGINT) if it is still running, and SIGKILLs
+    it if it has not stopped after ``grace`` seconds. Its log goes to ``log``.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], log: Path, *, workers: int = 2, grace: float = 5.0
+    ) -> None:
+        self.path = Path(path)
+        self.log = Path(log)
+        self.workers = positive_int("workers", workers)
+        self.grace = positive_number("grace", grace)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> HueyConsumer:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "workerlab.jobqueue", "huey", str(self.path),
+                 "--workers", str(self.workers)],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            _stop_process(self.process, signal.SIGINT, self.grace)
+
+    def stop_gracefully(self, timeout: float) -> int:
+        """SIGINT: finish the running tasks, then exit; return the exit code."""
+        assert self.process is not None, "start the consumer with `with` first"
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=positive_number("timeout", timeout))
+
+    def kill(self) -> None:
+        """SIGKILL the consumer, as a crash or the out-of-memory killer would."""
+        assert self.process is not None, "start the consumer with `with` first"
+        self.process.kill()
+        self.process.wait(timeout=5)
+
+
+def follow(result: Any, timeout: float) -> list[str]:
+    """Every outcome of a Huey task with retries, in order, until it returns or gives up.
+
+    Huey stores each failed run's exception as the task's result; ``get`` raises it as a
+    ``TaskException``. ``reset`` forgets it, so the next ``get`` waits for the retry.
+    Raises ``huey.exceptions.ResultTimeout`` if nothing new comes within ``timeout`` s.
+    """
+    from huey.exceptions import TaskException
+
+    positive_number("timeout", timeout)
+    outcomes = []
+    while True:
+        try:
+            value = result.get(blocking=True, timeout=timeout)
+        except TaskException as failed:
+            outcomes.append(f"failed: {failed.metadata['error']}")
+            if failed.metadata.get("retries", 0) == 0:
+                return outcomes  # no retry left: Huey gave up
+            result.reset()
+        else:
+            outcomes.append(f"returned {value!r}")
+            return outcomes
+
+
+def wait_for_files(folder: Path, pattern: str, count: int, timeout: float) -> list[Path]:
+    """Wait until ``folder`` holds at least ``count`` files matching ``pattern``; return them.
+
+    Raises ``TimeoutError`` after ``timeout`` seconds, so a demo never waits forever.
+    """
+    positive_number("timeout", timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        found = sorted(folder.glob(pattern))
+        if len(found) >= count:
+            return found
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{len(found)} of {count} {pattern!r} files after {timeout} s")
+        time.sleep(0.005)
+
+
+# --- Dask distributed: an existing engine, here on one machine -----------------------------
+
+
+def dask_job(i: int, seconds: float, folder: str) -> int:
+    """A Dask task: mark ``start-i-<pid>`` in ``folder``, work ``seconds``, return ``i²``."""
+    (Path(folder) / f"start-{i}-{os.getpid()}").touch()
+    time.sleep(seconds)
+    return i * i
+
+
+@contextmanager
+def local_cluster(workers: int = 2) -> Iterator[Any]:
+    """A Dask ``Client`` on a local cluster of ``workers`` processes, one thread each.
+
+    No dashboard (no port to open) and only error logs. The cluster and its worker
+    processes are closed when the block ends, also when it ends with an exception.
+    """
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    positive_int("workers", workers)
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def kill_busy_dask_worker(folder: Path, timeout: float) -> tuple[int, int]:
+    """SIGKILL the worker process that started a :func:`dask_job` first; return (pid, job).
+
+    It waits (up to ``timeout`` seconds) for the first ``start-*`` marker, which names the
+    job and the worker's process id.
+    """
+    [marker, *_] = wait_for_files(folder, "start-*", 1, timeout)
+    _, job, pid = marker.name.split("-")
+    os.kill(int(pid), signal.SIGKILL)
+    return int(pid), int(job)
+
+
+def dask_starts(folder: Path) -> Counter[int]:
+    """How many times each :func:`dask_job` was started (a rerun counts twice)."""
+    return Counter(int(p.name.split("-")[1]) for p in folder.glob("start-*"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line of one worker process: ``python -m workerlab.jobqueue DB NAME``."""
-    parser = argparse.ArgumentParser(description="Run one workerlab.jobqueue worker.")
-    parser.add_argument("database", type=Path)
-    parser.add_argument("name")
-    parser.add_argument("--lease", type=float, default=1.0)
-    parser.add_argument("--max-seconds", type=float, default=60.0)
+    """Command line of a worker process.
+
+    ``python -m workerlab.jobqueue worker DB NAME`` runs one SQLite-queue worker;
+    ``python -m workerlab.jobqueue huey DB`` runs a Huey consumer.
+    """
+    parser = argparse.ArgumentParser(description="Run a workerlab.jobqueue worker process.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    worker = commands.add_parser("worker", help="one worker of the SQLite lease queue")
+    worker.add_argument("database", type=Path)
+    worker.add_argument("name")
+    worker.add_argument("--lease", type=float, default=1.0)
+    worker.add_argument("--max-seconds", type=float, default=60.0)
+    huey = commands.add_parser("huey", help="a Huey consumer on a SqliteHuey file")
+    huey.add_argument("database", type=Path)
+    huey.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
-    run_worker(args.database, args.name, lease_seconds=args.lease, max_seconds=args.max_seconds)
+    if args.command == "worker":
+        run_worker(args.database, args.name, lease_seconds=args.lease,
+                   max_seconds=args.max_seconds)
+    else:
+        run_huey_consumer(args.database, args.workers)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run main() from the imported module, not from __main__: Huey names each task after
+    # its function's module, and the producer knows them as workerlab.jobqueue.*.
+    from workerlab.jobqueue import main as imported_main
+
+    sys.exit(imported_main())
