@@ -168,7 +168,8 @@ def check_record_receipt(fn: Callable[[Path, int], Any]) -> CheckResult:
             leftovers = [f for f in files if f not in expected]
             if leftovers and all(f in files for f in expected):
                 return CheckResult(
-                    False, f"it left extra files behind: {leftovers}. Rename temporary files into place."
+                    False,
+                    f"it left extra files behind: {leftovers}. Rename temporary files into place.",
                 )
             return CheckResult(
                 False, f"after jobs 7, 7, 8 the folder holds {files}, not {expected}."
