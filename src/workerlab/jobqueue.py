@@ -463,7 +463,7 @@ class Fleet:
         process.wait(timeout=5)
 
     def kill_mid_job(
-        self, ledger: Path, *, after_effect: bool, timeout: float = 10.0
+        self, ledger: Path, *, after_effect: bool, after_done: int = 0, timeout: float = 10.0
     ) -> tuple[str, int]:
         """Wait until some worker is inside a job, SIGKILL it; return (worker, job id).
 
@@ -471,12 +471,17 @@ class Fleet:
         ``after_effect`` it waits for a job that has already written its ledger line but
         not yet been acknowledged (the job needs a ``gap``): the crash that makes
         at-least-once delivery run a job twice. Otherwise it kills during the work, before
-        any side effect. Raises ``TimeoutError`` if no such moment comes within ``timeout``.
+        any side effect. It first waits for ``after_done`` jobs to be done, so the workers are
+        in their stride. Raises ``TimeoutError`` if no such moment comes within ``timeout``.
         """
+        positive_int("after_done", after_done, minimum=0)
         positive_number("timeout", timeout)
         deadline = time.monotonic() + timeout
         with JobQueue(self.path) as queue:
             while time.monotonic() < deadline:
+                if queue.counts()["done"] < after_done:
+                    time.sleep(0.005)
+                    continue
                 charged = _ledger_entries(ledger)
                 for attempt in queue.attempts():
                     worker, job_id = attempt["worker"], attempt["job_id"]
@@ -489,14 +494,17 @@ class Fleet:
                 time.sleep(0.002)
         raise TimeoutError(f"no worker was inside a job within {timeout} s")
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float, *, progress: bool = False) -> None:
         """Wait for every worker to finish (they stop when no job is left).
 
+        With ``progress``, a ``tqdm.auto`` bar counts the jobs finished (done or dead).
         Raises ``TimeoutError`` if some are still running after ``timeout`` seconds, and
         ``RuntimeError`` with its log if a worker crashed by itself (not killed by us).
         """
         positive_number("timeout", timeout)
         deadline = time.monotonic() + timeout
+        if progress:
+            self._show_progress(deadline)
         for name, process in self.processes.items():
             try:
                 process.wait(timeout=max(0.0, deadline - time.monotonic()))
@@ -505,6 +513,21 @@ class Fleet:
             if process.returncode != 0 and name not in self.killed_at:
                 log = (self._logs / f"{name}.log").read_text()[-2000:]
                 raise RuntimeError(f"worker {name} exited with {process.returncode}:\n{log}")
+
+    def _show_progress(self, deadline: float) -> None:
+        """A progress bar of finished jobs, until all are finished, no worker is left, or
+        the deadline passes (then :meth:`wait` reports what is wrong)."""
+        from tqdm.auto import tqdm
+
+        with JobQueue(self.path) as queue:
+            counts = queue.counts()
+            with tqdm(total=sum(counts.values()), desc="jobs finished", unit="job") as bar:
+                while time.monotonic() < deadline:
+                    counts = queue.counts()
+                    bar.update(counts["done"] + counts["dead"] - bar.n)
+                    if queue.unfinished() == 0 or not self.alive():
+                        break
+                    time.sleep(0.05)
 
     def stop(self) -> None:
         """Stop every worker still alive: SIGTERM, then SIGKILL after the grace period."""
@@ -696,8 +719,8 @@ class HueyConsumer:
         self.process.wait(timeout=5)
 
 
-def follow(result: Any, timeout: float) -> list[str]:
-    """Every outcome of a Huey task with retries, in order, until it returns or gives up.
+def follow(result: Any, timeout: float) -> Iterator[str]:
+    """Yield each outcome of a Huey task with retries, until it returns or gives up.
 
     Huey stores each failed run's exception as the task's result; ``get`` raises it as a
     ``TaskException``. ``reset`` forgets it, so the next ``get`` waits for the retry.
@@ -706,18 +729,17 @@ def follow(result: Any, timeout: float) -> list[str]:
     from huey.exceptions import TaskException
 
     positive_number("timeout", timeout)
-    outcomes = []
     while True:
         try:
             value = result.get(blocking=True, timeout=timeout)
         except TaskException as failed:
-            outcomes.append(f"failed: {failed.metadata['error']}")
+            yield f"failed: {failed.metadata['error']}"
             if failed.metadata.get("retries", 0) == 0:
-                return outcomes  # no retry left: Huey gave up
+                return  # no retry left: Huey gave up
             result.reset()
         else:
-            outcomes.append(f"returned {value!r}")
-            return outcomes
+            yield f"returned {value!r}"
+            return
 
 
 def wait_for_files(folder: Path, pattern: str, count: int, timeout: float) -> list[Path]:
