@@ -46,7 +46,7 @@ execute: $(READY)
 		--ExecutePreprocessor.kernel_name=python3 $(or $(NB),$(NOTEBOOKS))
 
 lint: $(READY)
-	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(ENV) build src/*.egg-info .ruff_cache .hypothesis

@@ -103,35 +103,33 @@ def test_run_sequential_rejects_bad_input(tmp_path):
         run_sequential(files, tmp_path, io=0.1)
 
 
-def test_latency_run_converts_milliseconds_and_describes(tmp_path):
+def test_latency_run_makes_and_removes_its_own_files(tmp_path, monkeypatch):
     from workerlab.blocking import latency_run
 
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    out.mkdir()
-    files = make_text_files(src, 10)
-    report, summary = latency_run(files, out, read_ms=4, write_ms=1)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    report, summary = latency_run(10, read_ms=4, write_ms=1)
     assert report.files == 10
     assert report.wall_seconds >= 10 * 0.005
     assert summary.startswith("10 files in ")
     assert "idle" in summary
+    assert list(tmp_path.iterdir()) == []  # its temporary folder is gone
     with pytest.raises(ValueError, match="read_ms"):
-        latency_run(files, out, read_ms=0, write_ms=1)
+        latency_run(10, read_ms=0, write_ms=1)
+    with pytest.raises(ValueError, match="count"):
+        latency_run(0, read_ms=1, write_ms=1)
 
 
-def test_latency_explorer_runs_when_its_button_is_pressed(tmp_path):
+def test_latency_explorer_reruns_with_the_sliders_values_when_pressed():
     from workerlab.widgets import latency_explorer
 
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    out.mkdir()
-    files = make_text_files(src, 20)
-    box = latency_explorer(files, out)
-    sliders, button, _output = box.children
-    assert len(list(out.iterdir())) == 20  # a first run happens straight away
-    for old in out.iterdir():
-        old.unlink()
-    sliders.children[2].value = 10  # files
+    box = latency_explorer(history=2)
+    sliders, button, summary, _output = box.children
+    read, _write, count = sliders.children
+    assert summary.value.startswith("100 files in ")  # the first run, straight away
+    count.value = 10
+    read.value = 8
     button.click()
-    assert len(list(out.iterdir())) == 10
+    assert summary.value.startswith("10 files in ")
     assert not button.disabled
+    with pytest.raises(ValueError, match="history"):
+        latency_explorer(history=0)

@@ -23,6 +23,7 @@ def test_predict_wall_time_accepts_the_reference():
         (lambda n, r, w: n * r, "read *and* its write"),
         (lambda n, r, w: n * (r + w) / 4, "nothing overlaps"),
         (lambda n, r, w: 2 * n * (r + w), "once per file"),
+        (lambda n, r, w: 1000 * n * (r + w), "milliseconds"),
         (lambda n, r, w: None, "returned None"),
         (lambda n, r, w: "fast", "number"),
         (lambda n, r, w: 1 / 0, "raised"),
@@ -53,7 +54,8 @@ def test_idle_share_accepts_the_reference():
         (lambda wall, cpu: cpu / wall, "*busy* share"),
         (lambda wall, cpu: wall - cpu, "seconds"),
         (lambda wall, cpu: 100 * (1 - cpu / wall), "percentage"),
-        (lambda wall, cpu: 1 - wall / cpu if cpu else 0.0, "expected"),
+        (lambda wall, cpu: 1 - wall / cpu if cpu else 0.0, "upside down"),
+        (lambda wall, cpu: 0.5, "expected"),
     ],
 )
 def test_idle_share_rejects_plausible_mistakes(wrong, says):

@@ -9,8 +9,8 @@ def test_finish_removes_folders_and_reports_clean():
     lesson = start(1)
     folder = lesson.tempdir()
     (folder / "file.txt").write_text("x")
-    assert lesson.finish() == (
-        "Lesson 01 ends clean: no extra threads or processes, temporary folders removed."
+    assert repr(lesson.finish()) == (
+        "✅ Lesson 01 ends clean: no extra threads or processes, temporary folders removed."
     )
     assert not folder.exists()
 

@@ -65,13 +65,31 @@ def test_time_unit():
         time_unit(-1)
 
 
-def test_wall_vs_cpu_stacks_the_steps():
-    fig = wall_vs_cpu({"read": 0.4, "transform": 0.1, "write": 0.5}, cpu_seconds=0.12)
+def test_wall_vs_cpu_stacks_the_steps_of_each_run_on_one_axis():
+    fig = wall_vs_cpu(
+        {
+            "fast": ({"read": 0.4, "transform": 0.1, "write": 0.5}, 0.12),
+            "slow": ({"read": 1.2, "transform": 0.1, "write": 0.5}, 0.13),
+        }
+    )
     ax = fig.axes[0]
     widths = [p.get_width() for p in ax.patches]
-    assert widths == pytest.approx([400, 100, 500, 120])
-    assert ax.get_xlabel() == "time (ms)"
-    with pytest.raises(ValueError, match="step_seconds"):
-        wall_vs_cpu({}, 0.1)
-    with pytest.raises(ValueError, match="cpu_seconds"):
-        wall_vs_cpu({"read": 1.0}, -1)
+    assert widths == pytest.approx([400, 100, 500, 120, 1200, 100, 500, 130])
+    assert ax.get_xlabel() == "total time (ms)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "fast: wall clock",
+        "CPU time",
+        "slow: wall clock",
+        "CPU time",
+    ]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["read", "transform", "write", "CPU busy (total)"]
+
+
+def test_wall_vs_cpu_rejects_bad_input():
+    with pytest.raises(ValueError, match="runs"):
+        wall_vs_cpu({})
+    with pytest.raises(ValueError, match="no steps"):
+        wall_vs_cpu({"a": ({}, 0.1)})
+    with pytest.raises(ValueError, match="cpu seconds"):
+        wall_vs_cpu({"a": ({"read": 1.0}, -1)})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -178,14 +179,20 @@ def describe(report: LoopReport) -> str:
     )
 
 
-def latency_run(
-    files: Sequence[Path], out_folder: Path | str, read_ms: float, write_ms: float
-) -> tuple[LoopReport, str]:
-    """The explorer's callback: run the loop with latencies given in milliseconds.
+def latency_run(count: int, read_ms: float, write_ms: float) -> tuple[LoopReport, str]:
+    """The latency explorer's callback: run the loop over ``count`` fresh files.
 
-    Returns the report and its summary; the widget in ``workerlab.widgets`` only draws them.
+    Latencies are in milliseconds. The files live in a temporary folder that is removed
+    before this returns, so the explorer works at any time, even after the lesson's own
+    folders are gone. Returns the report and its one-line summary.
     """
+    positive_int("count", count)
     positive_number("read_ms", read_ms)
     positive_number("write_ms", write_ms)
-    report = run_sequential(files, out_folder, SimulatedIO(read_ms / 1000, write_ms / 1000))
+    with tempfile.TemporaryDirectory(prefix="workerlab-explorer-") as folder:
+        inbox, outbox = Path(folder, "in"), Path(folder, "out")
+        inbox.mkdir()
+        outbox.mkdir()
+        files = make_text_files(inbox, count)
+        report = run_sequential(files, outbox, SimulatedIO(read_ms / 1000, write_ms / 1000))
     return report, describe(report)

@@ -64,6 +64,10 @@ def check_predict_wall_time(fn: Callable[[int, float, float], float]) -> CheckRe
         want = files * (read + write)
         if _close(got, want):
             continue
+        if _close(got, 1000 * want):
+            return CheckResult(
+                False, "that looks like milliseconds: the latencies and the answer are in seconds."
+            )
         if _close(got, read + write):
             return CheckResult(False, "that is the time for one file: the loop does every file.")
         if (
@@ -103,6 +107,11 @@ def check_idle_share(fn: Callable[[float, float], float]) -> CheckResult:
         if _close(got, wall - cpu):
             return CheckResult(
                 False, "that is idle *seconds*; divide to get a share of the wall time."
+            )
+        if cpu and _close(got, 1 - wall / cpu):
+            return CheckResult(
+                False,
+                "the division is upside down: a share *of the wall time* has it below the line.",
             )
         if _close(got, 100 * want):
             return CheckResult(False, "that is a percentage; return a share between 0 and 1.")

@@ -3,7 +3,7 @@
 >>> lesson = start(1)          # first code cell: remember which threads exist now
 >>> folder = lesson.tempdir()  # temporary folders the lesson will remove
 >>> lesson.finish()            # last code cell: remove them, prove nothing was left behind
-'Lesson 01 ends clean: no extra threads or processes, temporary folders removed.'
+✅ Lesson 01 ends clean: no extra threads or processes, temporary folders removed.
 
 The end check is the course's promise that every demo is safe: a notebook that started a
 thread and lost track of it fails here (and so fails CI), instead of leaving a thread
@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workerlab.exercises import CheckResult
 from workerlab.validate import positive_int, positive_number
 
 
@@ -52,7 +53,7 @@ class Lesson:
         self.folders.append(folder)
         return folder
 
-    def finish(self, *, grace: float = 2.0) -> str:
+    def finish(self, *, grace: float = 2.0) -> CheckResult:
         """Remove the lesson's folders; raise ``AssertionError`` if a thread or process is left."""
         for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
@@ -70,9 +71,10 @@ class Lesson:
             raise AssertionError(
                 f"Lesson {self.number:02d} left things behind: " + "; ".join(problems)
             )
-        return (
+        return CheckResult(
+            True,
             f"Lesson {self.number:02d} ends clean: no extra threads or processes, "
-            "temporary folders removed."
+            "temporary folders removed.",
         )
 
 

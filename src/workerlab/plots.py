@@ -10,7 +10,7 @@ A notebook shows a returned figure by ending a cell with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from matplotlib.figure import Figure
@@ -116,27 +116,41 @@ def timeline(
 
 
 def wall_vs_cpu(
-    step_seconds: dict[str, float], cpu_seconds: float, *, title: str = "Where the time went"
+    runs: Mapping[str, tuple[Mapping[str, float], float]], *, title: str = "Where the time went"
 ) -> Figure:
-    """Two horizontal bars: the wall clock split by step, and the CPU clock beside it.
+    """For each run, two bars: its wall clock split by step, and its total CPU time.
 
-    Introduced in lesson 01: the gap between the bars is time the CPU spent idle.
+    ``runs`` maps a run's name to ``(seconds per step, cpu seconds)``. All runs share one
+    axis, so a slower run shows as a longer bar. Introduced in lesson 01: the gap between
+    a run's two bars is time the CPU spent idle.
     """
-    if not step_seconds:
-        raise ValueError("step_seconds is empty: pass the seconds spent in each step")
-    if any(v < 0 for v in step_seconds.values()) or cpu_seconds < 0:
-        raise ValueError("step_seconds and cpu_seconds must be >= 0")
-    unit, factor = time_unit(max(sum(step_seconds.values()), cpu_seconds))
-    colours = label_colours(step_seconds)
-    fig = Figure(figsize=(9, 2.4), layout="constrained")
+    if not runs:
+        raise ValueError("runs is empty: pass {name: (seconds per step, cpu seconds)}")
+    for name, (steps, cpu) in runs.items():
+        if not steps:
+            raise ValueError(f"runs[{name!r}] has no steps: pass the seconds spent in each step")
+        if any(v < 0 for v in steps.values()) or cpu < 0:
+            raise ValueError(f"runs[{name!r}]: step seconds and cpu seconds must be >= 0")
+    longest = max(max(sum(steps.values()), cpu) for steps, cpu in runs.values())
+    unit, factor = time_unit(longest)
+    colours = label_colours(label for steps, _ in runs.values() for label in steps)
+    fig = Figure(figsize=(9, 1.0 + 0.9 * len(runs)), layout="constrained")
     ax = fig.add_subplot()
-    left = 0.0
-    for label, seconds in step_seconds.items():
-        ax.barh("wall clock", seconds * factor, left=left, color=colours[label], label=label)
-        left += seconds * factor
-    ax.barh("CPU clock", cpu_seconds * factor, color="black", label="CPU busy")
+    labels: list[str] = []
+    for row, (name, (steps, cpu)) in enumerate(runs.items()):
+        left = 0.0
+        for label, seconds in steps.items():
+            ax.barh(2 * row, seconds * factor, left=left, color=colours[label], label=label)
+            left += seconds * factor
+        ax.barh(2 * row + 0.8, cpu * factor, height=0.6, color="black", label="CPU busy (total)")
+        labels += [f"{name}: wall clock", "CPU time"]
+    ax.set_yticks([y for row in range(len(runs)) for y in (2 * row, 2 * row + 0.8)], labels)
     ax.invert_yaxis()
-    ax.set_xlabel(f"time ({unit})")
+    ax.set_xlabel(f"total time ({unit})")
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    handles, names = ax.get_legend_handles_labels()
+    unique = dict(zip(names, handles, strict=True))
+    ax.legend(
+        unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
+    )
     return fig

@@ -6,36 +6,44 @@ gets sliders, a Run button and an output area. Introduced in lesson 01.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 import ipywidgets as w
 from IPython.display import display
 
 from workerlab import blocking, plots
+from workerlab.validate import positive_int
 
 
-def latency_explorer(files: Sequence[Path], out_folder: Path) -> w.VBox:
-    """Lesson 01: drag the storage latencies and file count, press Run, see wall vs CPU time."""
-    read = w.FloatSlider(value=2, min=0.5, max=10, step=0.5, description="read (ms)")
-    write = w.FloatSlider(value=2, min=0.5, max=10, step=0.5, description="write (ms)")
-    count = w.IntSlider(value=100, min=10, max=len(files), step=10, description="files")
+def latency_explorer(history: int = 4) -> w.VBox:
+    """Lesson 01: drag the storage latencies and the file count, press Run, compare runs.
+
+    The plot keeps the last ``history`` runs on one axis, so a slower run shows as a
+    longer bar beside the earlier ones.
+    """
+    positive_int("history", history)
+    read = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="read (ms)")
+    write = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="write (ms)")
+    count = w.IntSlider(value=100, min=10, max=300, step=10, description="files")
     run = w.Button(description="Run the loop", button_style="primary", icon="play")
+    summary_line = w.Label()
     output = w.Output()
+    runs: dict[str, tuple[dict[str, float], float]] = {}
 
     def on_run(_button: w.Button | None = None) -> None:
-        run.disabled = True
+        run.disabled, run.description = True, "running…"
         try:
-            report, summary = blocking.latency_run(
-                files[: count.value], out_folder, read.value, write.value
-            )
+            report, summary = blocking.latency_run(count.value, read.value, write.value)
+            name = f"{count.value} files, {read.value:g}/{write.value:g} ms"
+            runs.pop(name, None)
+            runs[name] = (report.step_totals(), report.cpu_seconds)
+            while len(runs) > history:
+                runs.pop(next(iter(runs)))
+            summary_line.value = summary
             with output:
                 output.clear_output(wait=True)
-                print(summary)
-                display(plots.wall_vs_cpu(report.step_totals(), report.cpu_seconds))
+                display(plots.wall_vs_cpu(runs, title="Your runs (newest at the bottom)"))
         finally:
-            run.disabled = False
+            run.disabled, run.description = False, "Run the loop"
 
     run.on_click(on_run)
     on_run()  # show a first run straight away
-    return w.VBox([w.HBox([read, write, count]), run, output])
+    return w.VBox([w.HBox([read, write, count]), run, summary_line, output])
