@@ -224,3 +224,50 @@ def test_the_fleet_stops_its_workers_when_the_block_fails(tmp_path):
         raise RuntimeError("cell failed")
     assert fleet.alive() == []
     assert all(p.returncode is not None for p in fleet.processes.values())
+
+
+def test_huey_runs_tasks_stops_gracefully_and_a_kill_loses_the_running_ones(tmp_path):
+    app = jq.huey_app(tmp_path / "huey.db")
+    with jq.HueyConsumer(tmp_path / "huey.db", tmp_path / "log", workers=2) as consumer:
+        assert app.square(7, 0).get(blocking=True, timeout=20) == 49
+        assert consumer.stop_gracefully(timeout=20) == 0
+    for i in range(2):
+        app.slow_job(i, 5.0, str(tmp_path))
+    with jq.HueyConsumer(tmp_path / "huey.db", tmp_path / "log", workers=2) as consumer:
+        jq.wait_for_files(tmp_path, "started-*", 2, timeout=20)
+        consumer.kill()
+    assert consumer.process.returncode == -9
+    assert app.huey.pending_count() == 0, "Huey removed the tasks when it took them"
+    assert not list(tmp_path.glob("done-*")), "and nothing finished them"
+
+
+def test_huey_follow_reports_each_retry(tmp_path):
+    app = jq.huey_app(tmp_path / "huey.db")
+    with jq.HueyConsumer(tmp_path / "huey.db", tmp_path / "log", workers=1):
+        outcomes = list(jq.follow(app.flaky("k", str(tmp_path), 1), timeout=20))
+    assert outcomes[0].startswith("failed: ConnectionError") and outcomes[1] == "returned 2"
+
+
+def test_a_consumer_stuck_in_a_task_is_killed_after_the_grace_period(tmp_path):
+    app = jq.huey_app(tmp_path / "huey.db")
+    app.slow_job(0, 30.0, str(tmp_path))
+    with jq.HueyConsumer(tmp_path / "huey.db", tmp_path / "log", grace=0.5) as consumer:
+        jq.wait_for_files(tmp_path, "started-*", 1, timeout=20)
+    assert consumer.process.returncode is not None
+
+
+def test_dask_reruns_the_task_of_a_killed_worker_and_leaves_no_process():
+    import multiprocessing
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as name, jq.local_cluster(workers=2) as client:
+        futures = client.map(jq.dask_job, range(4), seconds=0.3, folder=name, pure=False)
+        _, job = jq.kill_busy_dask_worker(Path(name), timeout=30)
+        assert client.gather(futures) == [0, 1, 4, 9]
+        assert jq.dask_starts(Path(name))[job] >= 2
+    assert multiprocessing.active_children() == []
+
+
+def test_wait_for_files_is_bounded(tmp_path):
+    with pytest.raises(TimeoutError, match="0 of 1"):
+        jq.wait_for_files(tmp_path, "never-*", 1, timeout=0.05)
