@@ -1,0 +1,274 @@
+"""The capstone job: checksums and word counts over a folder of real files (lesson 08).
+
+One realistic batch job, built twice: :func:`run_sequential` (the lesson 01 loop) and
+:func:`run_pool`, which brings together the course's ideas: a bounded number of jobs in
+flight (lesson 02), a deadline checked between jobs (lesson 04), errors collected with
+their causes instead of stopping the run (lesson 04), a ``tqdm.auto`` progress bar, and a
+pool that is always shut down, so the leak check at the end passes (lesson 05).
+
+The pool is the standard library's ``ThreadPoolExecutor``: the job waits on (simulated)
+slow storage most of the time, and threads overlap waits well (lesson 06).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from workerlab.validate import existing_folder, positive_int, positive_number
+
+_WORDS = (
+    "espresso", "latte", "mocha", "cortado", "flat", "white", "americano", "ristretto",
+    "macchiato", "cappuccino", "oat", "milk", "sugar", "cup", "saucer", "barista", "grinder",
+    "beans", "roast", "crema", "steam", "foam", "order", "queue", "counter", "table", "receipt",
+    "tip", "morning", "rush", "ticket", "pickup",
+)
+
+
+def make_corpus(folder: Path | str, count: int, *, broken: int = 3, seed: int = 8) -> list[Path]:
+    """Write ``count`` text files (1–12 KB of words) in 20 subfolders of ``folder``.
+
+    ``broken`` of them are not valid UTF-8, the kind of file every real folder contains
+    somewhere; the job must report them, not crash on them. Returns the paths, sorted.
+    The same ``seed`` gives the same files, so every learner gets the same checksums.
+    """
+    root = existing_folder("folder", folder)
+    positive_int("count", count)
+    positive_int("broken", broken, minimum=0)
+    if broken > count:
+        raise ValueError(f"broken must be <= count, got {broken} > {count}")
+    rng = random.Random(seed)
+    bad = set(rng.sample(range(count), broken))
+    paths = []
+    for number in range(count):
+        shelf = root / f"shelf-{number % 20:02d}"
+        shelf.mkdir(exist_ok=True)
+        path = shelf / f"order-{number:05d}.txt"
+        text = " ".join(rng.choices(_WORDS, k=rng.randint(150, 1800)))
+        data = text.encode()
+        if number in bad:
+            data = data[:100] + b"\xff\xfe" + data[100:]  # not UTF-8
+        path.write_bytes(data)
+        paths.append(path)
+    return sorted(paths)
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What the job computes for one file: its size, SHA-256 and number of words."""
+
+    name: str
+    size: int
+    sha256: str
+    words: int
+
+
+class FileJobError(Exception):
+    """A file could not be processed; ``__cause__`` holds the original exception."""
+
+    def __init__(self, name: str, step: str) -> None:
+        super().__init__(f"{name}: {step} failed")
+        self.name = name
+        self.step = step
+
+
+def process_file(path: Path, root: Path, latency: float) -> FileResult:
+    """Wait ``latency`` s (slow storage), read ``path``, hash it, count its words.
+
+    Failures are wrapped in :class:`FileJobError` *from* the original error, saying which
+    file and which step, so a report can show both the context and the cause.
+    """
+    name = path.relative_to(root).as_posix()
+    time.sleep(latency)  # the storage's latency: a network disk, a bucket
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FileJobError(name, "read") from error
+    try:
+        words = len(data.decode("utf-8").split())
+    except UnicodeDecodeError as error:
+        raise FileJobError(name, "decode") from error
+    return FileResult(name, len(data), hashlib.sha256(data).hexdigest(), words)
+
+
+@dataclass
+class RunReport:
+    """The outcome of a run: results, errors with causes, files not started, wall time."""
+
+    workers: int
+    results: list[FileResult] = field(default_factory=list)
+    errors: list[FileJobError] = field(default_factory=list)
+    not_started: int = 0
+    wall_seconds: float = 0.0
+
+    @property
+    def deadline_hit(self) -> bool:
+        """True if the deadline stopped the run before every file was started."""
+        return self.not_started > 0
+
+    def summary(self) -> str:
+        """One line for the learner: counts and time."""
+        text = (
+            f"{self.workers} worker(s): {len(self.results)} files done, "
+            f"{len(self.errors)} errors, {self.not_started} not started, "
+            f"{self.wall_seconds:.2f} s"
+        )
+        return text + (" (deadline hit)" if self.deadline_hit else "")
+
+    def error_lines(self) -> list[str]:
+        """Each error with its cause, as ``file: step failed <- CauseType: message``."""
+        return [f"{e} <- {type(e.__cause__).__name__}: {e.__cause__}" for e in self.errors]
+
+
+class _NoBar:
+    """Stands in for a progress bar when none is wanted (a disabled ``tqdm`` would still
+    start tqdm's monitor thread, which the leak checks rightly report)."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        """Ignore progress."""
+
+
+def _progress(total: int, show: bool, desc: str) -> Any:
+    """A ``tqdm.auto`` bar (a widget in JupyterLab), or no bar at all when not ``show``."""
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="file")
+
+
+def run_sequential(
+    paths: Iterable[Path], root: Path, *, latency: float, progress: bool = False
+) -> RunReport:
+    """Process every file one after the other (the lesson 01 loop), collecting errors."""
+    paths = list(paths)
+    positive_number("latency", latency, allow_zero=True)
+    report = RunReport(workers=1)
+    start = time.perf_counter()
+    with _progress(len(paths), progress, "sequential") as bar:
+        for path in paths:
+            try:
+                report.results.append(process_file(path, root, latency))
+            except FileJobError as error:
+                report.errors.append(error)
+            bar.update()
+    report.wall_seconds = time.perf_counter() - start
+    return report
+
+
+def run_pool(
+    paths: Iterable[Path],
+    root: Path,
+    *,
+    workers: int,
+    latency: float,
+    deadline: float | None = None,
+    in_flight: int | None = None,
+    progress: bool = False,
+) -> RunReport:
+    """Process the files with ``workers`` threads, at most ``in_flight`` jobs queued.
+
+    ``in_flight`` (default ``2 × workers``) bounds the work handed to the pool, like the
+    bounded queue of lesson 02: the producer waits when it is full. ``deadline`` (seconds
+    from now) stops handing out files once it has passed; files already running finish,
+    and the report counts the ones never started. The pool is shut down on every path out,
+    so no thread outlives the call.
+    """
+    paths = list(paths)
+    positive_int("workers", workers)
+    positive_number("latency", latency, allow_zero=True)
+    limit = positive_int("in_flight", 2 * workers if in_flight is None else in_flight)
+    if deadline is not None:
+        positive_number("deadline", deadline)
+    report = RunReport(workers=workers)
+    start = time.perf_counter()
+    stop_at = None if deadline is None else time.monotonic() + deadline
+
+    def collect(done: set[Future[FileResult]]) -> None:
+        for future in done:
+            try:
+                report.results.append(future.result())
+            except FileJobError as error:
+                report.errors.append(error)
+            bar.update()
+
+    with (
+        _progress(len(paths), progress, f"{workers} workers") as bar,
+        ThreadPoolExecutor(workers, thread_name_prefix="capstone") as pool,
+    ):
+        running: set[Future[FileResult]] = set()
+        for index, path in enumerate(paths):
+            if stop_at is not None and time.monotonic() >= stop_at:
+                report.not_started = len(paths) - index
+                break
+            while len(running) >= limit:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                collect(done)
+            running.add(pool.submit(process_file, path, root, latency))
+        collect(wait(running).done)
+    report.results.sort(key=lambda r: r.name)
+    report.wall_seconds = time.perf_counter() - start
+    return report
+
+
+def write_results(results: Iterable[FileResult], path: Path) -> Path:
+    """Write the results as CSV, atomically (a temporary file renamed into place)."""
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["file", "bytes", "sha256", "words"])
+        for r in results:
+            writer.writerow([r.name, r.size, r.sha256, r.words])
+    partial.replace(path)
+    return path
+
+
+def sweep(
+    run: Callable[[int], RunReport], worker_counts: Iterable[int], *, progress: bool = True
+) -> dict[int, float]:
+    """Wall seconds of ``run(workers)`` for each worker count, with a progress bar."""
+    counts = [positive_int("workers", n) for n in worker_counts]
+    seconds = {}
+    with _progress(len(counts), progress, "sweep") as bar:
+        for n in counts:
+            seconds[n] = run(n).wall_seconds
+            bar.update()
+    return seconds
+
+
+def speedup_figure(seconds: dict[int, float], *, title: str = "Speedup over 1 worker") -> Figure:
+    """Measured speedup (time with 1 worker / time with n) against n, beside the ideal line."""
+    if 1 not in seconds:
+        raise ValueError("seconds must include the 1-worker time, the baseline")
+    counts = sorted(seconds)
+    speedup = [seconds[1] / seconds[n] for n in counts]
+    fig = Figure(figsize=(6, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(counts, counts, "--", color="grey", label="ideal (n× faster)")
+    ax.plot(counts, speedup, "o-", label="measured")
+    for n, s in zip(counts, speedup, strict=True):
+        ax.annotate(f"{s:.1f}×", (n, s), textcoords="offset points", xytext=(4, -12), fontsize=8)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log", base=2)
+    ax.set_xticks(counts, [str(n) for n in counts])
+    ax.set_yticks(counts, [f"{n}×" for n in counts])
+    ax.set_xlabel("workers (threads)")
+    ax.set_ylabel("speedup (× faster than 1 worker)")
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return fig

@@ -1,0 +1,81 @@
+"""The capstone job of lesson 08: same results sequentially and pooled, errors, deadline."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from workerlab import capstone
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return tmp_path, capstone.make_corpus(tmp_path, 60, broken=2)
+
+
+def test_make_corpus_is_reproducible_and_checks_arguments(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    first = [p.read_bytes() for p in capstone.make_corpus(a, 10, broken=1)]
+    assert first == [p.read_bytes() for p in capstone.make_corpus(b, 10, broken=1)]
+    with pytest.raises(ValueError, match="broken"):
+        capstone.make_corpus(a, 2, broken=3)
+    with pytest.raises(ValueError, match="folder"):
+        capstone.make_corpus(tmp_path / "missing", 2)
+
+
+def test_pool_and_sequential_agree_and_collect_errors_with_causes(corpus, no_extra_threads):
+    root, paths = corpus
+    seq = capstone.run_sequential(paths, root, latency=0)
+    pooled = capstone.run_pool(paths, root, workers=4, latency=0.001)
+    assert seq.results == pooled.results and len(seq.results) == 58
+    assert [e.name for e in seq.errors] == sorted(e.name for e in pooled.errors)
+    error = pooled.errors[0]
+    assert error.step == "decode" and isinstance(error.__cause__, UnicodeDecodeError)
+    assert "decode failed <- UnicodeDecodeError" in pooled.error_lines()[0]
+    assert pooled.not_started == 0 and not pooled.deadline_hit
+
+
+def test_a_vanished_file_is_a_read_error(corpus):
+    root, paths = corpus
+    paths[0].unlink()
+    report = capstone.run_pool(paths, root, workers=2, latency=0)
+    assert any(e.step == "read" and isinstance(e.__cause__, FileNotFoundError)
+               for e in report.errors)
+
+
+def test_the_deadline_stops_handing_out_files(corpus, no_extra_threads):
+    root, paths = corpus
+    report = capstone.run_pool(paths, root, workers=1, latency=0.02, deadline=0.1)
+    assert report.deadline_hit and "(deadline hit)" in report.summary()
+    done = len(report.results) + len(report.errors)
+    assert done + report.not_started == len(paths)
+    assert report.wall_seconds < 1.0, "in-flight jobs finish; nothing else starts"
+
+
+def test_in_flight_bounds_the_submitted_work(corpus):
+    root, paths = corpus
+    with pytest.raises(ValueError, match="in_flight"):
+        capstone.run_pool(paths, root, workers=2, latency=0, in_flight=0)
+
+
+def test_write_results_is_a_csv_with_a_header(corpus, tmp_path):
+    root, paths = corpus
+    report = capstone.run_sequential(paths[:5], root, latency=0)
+    out = capstone.write_results(report.results, tmp_path / "results.csv")
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["file", "bytes", "sha256", "words"] and len(rows) == 6
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_sweep_and_speedup_figure():
+    fake = {1: 1.0, 2: 0.5, 4: 0.3}
+    seconds = capstone.sweep(lambda n: capstone.RunReport(n, wall_seconds=fake[n]), fake,
+                             progress=False)
+    assert seconds == fake
+    fig = capstone.speedup_figure(seconds)
+    assert fig.axes[0].get_xlabel().startswith("workers")
+    with pytest.raises(ValueError, match="1-worker"):
+        capstone.speedup_figure({2: 1.0})
