@@ -143,13 +143,13 @@ class _NoBar:
         """Ignore progress."""
 
 
-def _progress(total: int, show: bool, desc: str) -> Any:
+def _progress(total: int, show: bool, desc: str, unit: str = "file") -> Any:
     """A ``tqdm.auto`` bar (a widget in JupyterLab), or no bar at all when not ``show``."""
     if not show:
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="file")
+    return tqdm(total=total, desc=desc, unit=unit)
 
 
 def run_sequential(
@@ -221,7 +221,8 @@ def run_pool(
                 collect(done)
             running.add(pool.submit(process_file, path, root, latency))
         collect(wait(running).done)
-    report.results.sort(key=lambda r: r.name)
+    report.results.sort(key=lambda r: r.name)  # completion order varies; names do not
+    report.errors.sort(key=lambda e: e.name)
     report.wall_seconds = time.perf_counter() - start
     return report
 
@@ -244,7 +245,7 @@ def sweep(
     """Wall seconds of ``run(workers)`` for each worker count, with a progress bar."""
     counts = [positive_int("workers", n) for n in worker_counts]
     seconds = {}
-    with _progress(len(counts), progress, "sweep") as bar:
+    with _progress(len(counts), progress, "sweep", unit="run") as bar:
         for n in counts:
             seconds[n] = run(n).wall_seconds
             bar.update()

@@ -422,6 +422,7 @@ class Fleet:
         self.initial = workers
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.killed_at: dict[str, float] = {}
+        self.killed_jobs: list[int] = []  # the jobs kill_mid_job hit, in order
         self._logs = self.path.parent / f"{self.path.stem}-worker-logs"
 
     def __enter__(self) -> Fleet:
@@ -473,26 +474,45 @@ class Fleet:
         at-least-once delivery run a job twice. Otherwise it kills during the work, before
         any side effect. It first waits for ``after_done`` jobs to be done, so the workers are
         in their stride. Raises ``TimeoutError`` if no such moment comes within ``timeout``.
+
+        It never picks a job that an earlier kill already hit, so each kill tells its own
+        story. To look without a race, it freezes each worker with SIGSTOP, reads the queue and the
+        ledger, and then either kills the frozen worker or lets it go on with SIGCONT: a
+        worker cannot finish its job between the look and the kill.
         """
         positive_int("after_done", after_done, minimum=0)
         positive_number("timeout", timeout)
         deadline = time.monotonic() + timeout
         with JobQueue(self.path) as queue:
             while time.monotonic() < deadline:
-                if queue.counts()["done"] < after_done:
-                    time.sleep(0.005)
-                    continue
-                charged = _ledger_entries(ledger)
-                for attempt in queue.attempts():
-                    worker, job_id = attempt["worker"], attempt["job_id"]
-                    if attempt["outcome"] is not None or worker not in self.alive():
-                        continue
-                    effect_done = (job_id, attempt["attempt"]) in charged
-                    if effect_done == after_effect:
-                        self.kill(worker)
-                        return worker, job_id
-                time.sleep(0.002)
+                if queue.counts()["done"] >= after_done:
+                    for worker in self.alive():
+                        job_id = self._kill_if(queue, worker, ledger, after_effect)
+                        if job_id is not None:
+                            return worker, job_id
+                time.sleep(0.005)
         raise TimeoutError(f"no worker was inside a job within {timeout} s")
+
+    def _kill_if(
+        self, queue: JobQueue, worker: str, ledger: Path, after_effect: bool
+    ) -> int | None:
+        """Freeze ``worker``; kill it if it holds a job in the wanted phase, else resume it."""
+        process = self.processes[worker]
+        process.send_signal(signal.SIGSTOP)
+        try:
+            attempts = queue.attempts()
+            holding = [a for a in attempts if a["worker"] == worker and a["outcome"] is None]
+            if holding:
+                job_id, attempt = holding[-1]["job_id"], holding[-1]["attempt"]
+                effect_done = (job_id, attempt) in _ledger_entries(ledger)
+                if job_id not in self.killed_jobs and effect_done == after_effect:
+                    self.kill(worker)
+                    self.killed_jobs.append(job_id)
+                    return job_id
+            return None
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGCONT)
 
     def wait(self, timeout: float, *, progress: bool = False) -> None:
         """Wait for every worker to finish (they stop when no job is left).
