@@ -171,9 +171,10 @@ def batch(
     return path, ledger, receipts
 
 
-def test_random_sigkills_lose_no_job(tmp_path):
+@pytest.mark.parametrize("seed", [7, 11])
+def test_random_sigkills_lose_no_job(tmp_path, seed):
     """Workers SIGKILLed at random moments: every job still ends done, none twice-acked."""
-    rng = random.Random(7)
+    rng = random.Random(seed)
     path, ledger, receipts = batch(tmp_path, 40, work=0.02, gap=0.01)
     with jq.Fleet(path, workers=3, lease_seconds=0.3, max_seconds=40) as fleet:
         for _ in range(6):
@@ -187,11 +188,30 @@ def test_random_sigkills_lose_no_job(tmp_path):
     with jq.JobQueue(path) as q:
         result = jq.tally(q, ledger, receipts)
         completions = Counter(a["job_id"] for a in q.attempts() if a["outcome"] == "done")
+    print(f"{len(fleet.killed_at)} workers SIGKILLed at random: {result}")  # shown with -s
     assert result.lost == 0 and result.done + result.dead == 40, result
     assert result.receipts == result.done, "the idempotent receipts match the done jobs exactly"
     assert result.charges >= result.done
     assert all(n == 1 for n in completions.values()), "a lease was completed twice"
     assert len(completions) == result.done
+
+
+def test_jobs_longer_than_their_lease_are_never_completed_twice(tmp_path):
+    """Workers steal each other's expired leases mid-run; still no job is completed twice.
+
+    (A worker whose lease expired may still ack if nobody claimed the job meanwhile: the
+    lease only matters once another worker holds the job.)
+    """
+    path, _, _ = batch(tmp_path, 4, work=0.3, max_attempts=3)
+    with jq.Fleet(path, workers=3, lease_seconds=0.1, max_seconds=20) as fleet:
+        fleet.wait(timeout=20)
+    with jq.JobQueue(path) as q:
+        attempts = q.attempts()
+        counts = q.counts()
+    completions = Counter(a["job_id"] for a in attempts if a["outcome"] == "done")
+    assert counts["done"] + counts["dead"] == 4 and counts["done"] == len(completions), counts
+    assert all(n == 1 for n in completions.values()), completions
+    assert len(attempts) > 4, "leases expired and jobs were claimed again"
 
 
 def test_an_always_failing_job_is_dead_lettered_after_its_limit(tmp_path):
