@@ -16,9 +16,13 @@ The pieces, each a few lines of SQL:
 - :meth:`JobQueue.fail` schedules a retry after an exponential :func:`backoff` delay, or
   moves the job to ``dead`` (the dead-letter state) after its last attempt.
 
-Workers are separate OS processes (``python -m workerlab.jobqueue DB NAME``) started and
-stopped by :class:`Fleet`, so a lesson can ``SIGKILL`` one in the middle of a job and then
-count, with :func:`tally`, what was done, what was lost and what ran twice.
+Workers are separate OS processes (``python -m workerlab.jobqueue worker DB NAME``) started
+and stopped by :class:`Fleet`, so a lesson can ``SIGKILL`` one in the middle of a job and
+then count, with :func:`tally`, what was done, what was lost and what ran twice.
+
+The module also holds the lesson's two library demos, with the same always-stopped
+discipline: Huey on SQLite with a real consumer process (:func:`huey_app`,
+:class:`HueyConsumer`), and a Dask distributed local cluster (:func:`local_cluster`).
 """
 
 from __future__ import annotations
@@ -396,9 +400,9 @@ def run_worker(
 class Fleet:
     """Worker processes on one queue file, started and always stopped by a ``with`` block.
 
-    >>> with Fleet(db, workers=3) as fleet:       # doctest: +SKIP
-    ...     fleet.kill_mid_job(after_effect=True) # SIGKILL one worker inside a job
-    ...     fleet.wait(timeout=20)                # the others finish every job
+    >>> with Fleet(db, workers=3) as fleet:               # doctest: +SKIP
+    ...     fleet.kill_mid_job(ledger, after_effect=True) # SIGKILL a worker inside a job
+    ...     fleet.wait(timeout=20)                        # the others finish every job
 
     Each worker is ``python -m workerlab.jobqueue``, a real OS process. Leaving the block
     (also through an exception) sends SIGTERM to the workers still alive, then SIGKILL
