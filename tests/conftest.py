@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
-from workerlab.lesson import extra_threads
+from workerlab import hazards
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads():
+    """Every test runs inside the leak checker of lesson 05 (``workerlab.hazards``).
+
+    A test that leaves a thread running fails, with the thread's name and where it is
+    blocked; threads that are about to exit get two seconds to do so.
+    """
+    with hazards.no_leaked_threads(grace=2.0):
+        yield
 
 
 @pytest.fixture
-def no_extra_threads():
-    """Fail the test if it leaves a thread running (after a short grace period)."""
-    before = set(threading.enumerate())
+def no_extra_threads(no_leaked_threads):
+    """The fixture's first name, kept for tests that ask for it: the check is autouse now."""
     yield
-    left = extra_threads(before, grace=2.0)
-    assert not left, f"test left threads running: {[t.name for t in left]}"

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from workerlab import hazards
 from workerlab import jobqueue as jq
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads():
+    """conftest's leak check, except Dask's offload thread, which by design lives as long as
+    the process once a Dask client has run (lesson 07 tells the learner the same)."""
+    with hazards.no_leaked_threads(grace=2.0, ignore=lambda t: t.name.startswith("Dask-Offload")):
+        yield
 
 
 class FakeClock:

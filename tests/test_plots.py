@@ -1,6 +1,7 @@
 import pytest
 from matplotlib.figure import Figure
 
+from workerlab import plots
 from workerlab.plots import time_unit, timeline, wall_vs_cpu
 from workerlab.trace import Span
 
@@ -93,3 +94,16 @@ def test_wall_vs_cpu_rejects_bad_input():
         wall_vs_cpu({"a": ({}, 0.1)})
     with pytest.raises(ValueError, match="cpu seconds"):
         wall_vs_cpu({"a": ({"read": 1.0}, -1)})
+
+
+def test_stop_latency_draws_polling_waiting_and_the_worst_case():
+    fig = plots.stop_latency({0.05: [0.02, 0.04], 0.1: [0.05, 0.09]}, [0.001, 0.002])
+    ax = fig.axes[0]
+    assert "poll interval (ms)" in ax.get_xlabel()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("waiting on the context" in label for label in labels)
+    assert any("worst case" in label for label in labels)
+    with pytest.raises(ValueError):
+        plots.stop_latency({}, [0.1])
+    with pytest.raises(ValueError):
+        plots.stop_latency({0.1: []}, [0.1])

@@ -26,6 +26,8 @@ LABEL_COLOURS = {
     "write": "tab:purple",
     "wait": "tab:gray",
     "blocked": "tab:red",
+    "failed": "crimson",
+    "interrupted": "tab:olive",
 }
 _FALLBACK_COLOURS = ["tab:cyan", "tab:olive", "tab:brown", "tab:pink", "gold", "navy"]
 
@@ -112,6 +114,47 @@ def timeline(
     if rows == "worker":
         handles = [Patch(color=colour, label=label) for label, colour in colours.items()]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig
+
+
+def stop_latency(
+    polling: dict[float, Sequence[float]],
+    waiting: Sequence[float],
+    *,
+    title: str = "How fast a pool stops after cancel",
+) -> Figure:
+    """Stop latency against poll interval, with waiting on the context beside it.
+
+    Introduced in lesson 04. ``polling`` maps each poll interval (seconds) to the measured
+    latencies (seconds from cancel to the last worker's exit); ``waiting`` holds the
+    latencies of workers that wait on the context. Dots are single runs, the line joins
+    the medians; the dashed line is the worst a poller can do (one whole interval late).
+    """
+    if not polling or not waiting:
+        raise ValueError("pass at least one poll interval and one waiting measurement")
+    if any(not runs for runs in polling.values()):
+        raise ValueError("every poll interval needs at least one measurement")
+    intervals = sorted(polling)
+    fig = Figure(figsize=(7.5, 4), layout="constrained")
+    ax = fig.add_subplot()
+    for interval in intervals:
+        runs = polling[interval]
+        ax.scatter([interval * 1e3] * len(runs), [r * 1e3 for r in runs], color="tab:orange",
+                   alpha=0.5, s=18)
+    medians = [sorted(polling[i])[len(polling[i]) // 2] * 1e3 for i in intervals]
+    ax.plot([i * 1e3 for i in intervals], medians, "o-", color="tab:orange",
+            label="polling ctx.err() every interval (median)")
+    xs = [0, intervals[-1] * 1e3]
+    ax.plot(xs, xs, "--", color="tab:gray", label="worst case: one whole interval late")
+    wait_median = sorted(waiting)[len(waiting) // 2] * 1e3
+    ax.axhline(wait_median, color="tab:blue", linewidth=2,
+               label=f"waiting on the context (median {wait_median:.1f} ms)")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("poll interval (ms)")
+    ax.set_ylabel("cancel → last worker exits (ms)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", frameon=False)
     return fig
 
 

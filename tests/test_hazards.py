@@ -1,0 +1,287 @@
+"""workerlab.hazards: the watchdog fires on real deadlocks only; the leak checker catches leaks."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+
+import pytest
+
+from workerlab.hazards import (
+    ClosableQueue,
+    DeadlockDetected,
+    DemoTooLong,
+    LeakedThreads,
+    QueueClosed,
+    Watchdog,
+    leaked_threads,
+    no_leaked_threads,
+    where,
+)
+
+
+def watchdog_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "workerlab-watchdog"]
+
+
+# --- the watchdog fires on real deadlocks ---------------------------------------------------
+
+
+def test_an_unbuffered_send_with_no_receiver_is_reported_and_ended():
+    started = time.monotonic()
+    with Watchdog(grace=0.2) as dog:
+        dog.rendezvous().send("order 1")
+    assert time.monotonic() - started < 10
+    assert dog.deadlocked
+    report = dog.report
+    assert report.startswith("all threads are asleep - deadlock!")
+    assert 'thread "MainThread" [Rendezvous.send' in report
+    assert "test_an_unbuffered_send_with_no_receiver_is_reported_and_ended  test_hazards.py:" in (
+        report
+    )
+    assert not watchdog_threads(), "the watchdog's own thread ends with the block"
+
+
+def test_workers_waiting_on_a_queue_nobody_closes_are_all_reported_and_released():
+    def worker(jobs):
+        while True:
+            jobs.get()
+
+    with Watchdog(grace=0.2) as dog:
+        jobs = dog.queue()
+        workers = [dog.start(worker, jobs, name=f"worker-{n}") for n in (1, 2)]
+        for thread in workers:
+            thread.join()
+    assert dog.deadlocked
+    assert "[join(worker-1)" in dog.report
+    for name in ("worker-1", "worker-2"):
+        assert f'thread "{name}" [Queue.get' in dog.report
+    assert "worker  test_hazards.py:" in dog.report
+    assert not any(t.is_alive() for t in workers)
+
+
+def test_two_locks_taken_in_opposite_orders_deadlock():
+    with Watchdog(grace=0.2) as dog:
+        a, b = dog.lock(), dog.lock()
+        both_hold_one = threading.Barrier(2)
+
+        def take(first, second):
+            with first:
+                both_hold_one.wait(5)
+                with second:
+                    pass
+
+        dog.start(take, a, b, name="left")
+        dog.start(take, b, a, name="right")
+    assert dog.deadlocked
+    assert dog.report.count("[Lock.acquire") == 2
+    assert "[join(left)" in dog.report  # leaving the block waits for the threads too
+
+
+def test_the_watchdog_stays_silent_on_a_busy_healthy_pool():
+    def worker(jobs, results):
+        while (job := jobs.get()) is not None:
+            time.sleep(0.002)  # working, not blocked
+            results.put(job * job)
+
+    with Watchdog(grace=1.0) as dog:  # generous: a loaded machine may stall a thread
+        jobs, results = dog.queue(maxsize=2), dog.queue()
+        workers = [dog.start(worker, jobs, results, name=f"w{n}") for n in range(3)]
+        for job in range(100):
+            jobs.put(job)
+        for _ in workers:
+            jobs.put(None)
+        got = sorted(results.get() for _ in range(100))
+        for thread in workers:
+            thread.join()
+    assert not dog.deadlocked
+    assert dog.report == "no deadlock: every thread finished on its own"
+    assert got == sorted(n * n for n in range(100))
+
+
+def test_a_sleeping_thread_is_not_asleep_in_the_deadlock_sense():
+    with Watchdog(grace=0.05) as dog:
+        worker = dog.start(time.sleep, 0.4, name="napper")
+        worker.join()
+    assert not dog.deadlocked
+
+
+def test_timeouts_on_watched_waits_still_work():
+    with Watchdog(grace=5) as dog:
+        q = dog.queue(maxsize=1)
+        with pytest.raises(queue.Empty):
+            q.get(timeout=0.05)
+        q.put(1)
+        with pytest.raises(queue.Full):
+            q.put(2, timeout=0.05)
+        lock = dog.lock()
+        assert lock.acquire()
+        assert not lock.acquire(timeout=0.05)
+        lock.release()
+    assert not dog.deadlocked
+
+
+def test_errors_in_participants_reach_the_main_thread():
+    def fail():
+        raise ValueError("bad job")
+
+    with pytest.raises(ValueError, match="bad job"), Watchdog(grace=1) as dog:
+        dog.start(fail, name="failing")
+    assert not watchdog_threads()
+
+
+def test_an_error_in_the_block_releases_waiting_threads():
+    def wait_forever(jobs):
+        jobs.get()
+
+    with pytest.raises(KeyError), Watchdog(grace=30) as dog:
+        worker = dog.start(wait_forever, dog.queue(), name="waiter")
+        raise KeyError("main failed")
+    assert not worker.is_alive()
+
+
+def test_bad_use_gets_clear_errors():
+    with pytest.raises(ValueError):
+        Watchdog(grace=0)
+    with pytest.raises(RuntimeError, match="with Watchdog"):
+        Watchdog().start(print)
+    with Watchdog() as dog:
+        with pytest.raises(TypeError):
+            dog.start("not callable")
+        with pytest.raises(TypeError):
+            dog.join("thread")
+        with pytest.raises(ValueError, match="maxsize"):
+            dog.queue(-1)
+        with pytest.raises(RuntimeError, match="one demo"):
+            dog.__enter__()
+    with pytest.raises(TypeError, match="maxsize"):
+        ClosableQueue("3")
+
+
+def test_detection_raises_in_the_blocked_main_thread_first():
+    with Watchdog(grace=0.1) as dog:
+        with pytest.raises(DeadlockDetected) as caught:
+            dog.queue().get()
+        assert "all threads are asleep" in caught.value.report
+    assert dog.deadlocked, "the watchdog's record counts, even if the block handled the error"
+
+
+# --- the leak checker -----------------------------------------------------------------------
+
+
+def test_the_leak_checker_catches_a_real_leak_and_says_where_it_is_blocked():
+    jobs = ClosableQueue()
+
+    def forgotten_worker():
+        with contextlib.suppress(QueueClosed):  # closed: the worker's cue to stop
+            while True:
+                jobs.get()
+
+    thread = threading.Thread(target=forgotten_worker, name="forgotten")
+    with pytest.raises(LeakedThreads) as caught, no_leaked_threads(grace=0.1):
+        thread.start()
+    message = str(caught.value)
+    assert 'thread "forgotten" (daemon=False) blocked at:' in message
+    assert "forgotten_worker  test_hazards.py:" in message
+    assert caught.value.threads == [thread]
+    jobs.close()  # the fix: close the queue, and the worker drains it and stops
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_the_leak_checker_passes_a_clean_run_and_waits_for_ending_threads():
+    with no_leaked_threads(grace=2.0):
+        threading.Thread(target=time.sleep, args=(0.1,), name="almost-done").start()
+
+
+def test_leaked_threads_can_ignore_some():
+    stop = threading.Event()
+    baseline = set(threading.enumerate())
+    thread = threading.Thread(target=stop.wait, args=(5,), name="known-helper")
+    thread.start()
+    try:
+        assert leaked_threads(baseline, grace=0, ignore=lambda t: t.name == "known-helper") == []
+        assert leaked_threads(baseline, grace=0) == [thread]
+        assert where(thread)[0].function == "wait"
+    finally:
+        stop.set()
+        thread.join()
+    with pytest.raises(TypeError):
+        where("thread")
+    with pytest.raises(ValueError), no_leaked_threads(grace=-1):
+        pass
+
+
+# --- the closable queue ---------------------------------------------------------------------
+
+
+def test_a_closed_queue_refuses_puts_and_drains_before_refusing_gets():
+    jobs = ClosableQueue(maxsize=3)
+    jobs.put(1)
+    jobs.put(2)
+    jobs.close()
+    jobs.close()  # twice is harmless
+    with pytest.raises(QueueClosed, match="put on a closed queue"):
+        jobs.put(3)
+    assert [jobs.get(), jobs.get()] == [1, 2]
+    with pytest.raises(QueueClosed):
+        jobs.get()
+
+
+def test_closing_wakes_blocked_getters_and_putters():
+    empty, full = ClosableQueue(), ClosableQueue(maxsize=1)
+    full.put(0)
+    outcomes = []
+
+    def get():
+        try:
+            empty.get(timeout=10)
+        except QueueClosed:
+            outcomes.append("getter woke")
+
+    def put():
+        try:
+            full.put(1, timeout=10)
+        except QueueClosed:
+            outcomes.append("putter woke")
+
+    threads = [threading.Thread(target=get), threading.Thread(target=put)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.05)
+    empty.close()
+    full.close()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(outcomes) == ["getter woke", "putter woke"]
+
+
+def test_closable_queue_keeps_queue_timeouts():
+    jobs = ClosableQueue(maxsize=1)
+    with pytest.raises(queue.Empty):
+        jobs.get(timeout=0.01)
+    with pytest.raises(queue.Empty):
+        jobs.get(block=False)
+    jobs.put(1)
+    with pytest.raises(queue.Full):
+        jobs.put(2, timeout=0.01)
+    with pytest.raises(queue.Full):
+        jobs.put(2, block=False)
+
+
+def test_the_time_limit_ends_a_demo_that_never_deadlocks():
+    def spin(jobs):
+        while True:  # busy, never blocked for long: no deadlock, but no end either
+            with contextlib.suppress(queue.Empty):
+                jobs.get(timeout=0.01)
+
+    started = time.monotonic()
+    with Watchdog(grace=5, limit=0.3) as dog:
+        jobs = dog.queue()
+        dog.start(spin, jobs, name="spinner")
+    assert time.monotonic() - started < 10
+    assert isinstance(dog.called_off, DemoTooLong) and not dog.deadlocked
+    assert dog.report.startswith("the demo ran past its 0.3 s limit")
+    assert 'thread "spinner"' in dog.report
