@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from workerlab import capstone
+from workerlab import capstone, context
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_pool_and_sequential_agree_and_collect_errors_with_causes(corpus, no_ext
     error = pooled.errors[0]
     assert error.step == "decode" and isinstance(error.__cause__, UnicodeDecodeError)
     assert "decode failed <- UnicodeDecodeError" in pooled.error_lines()[0]
-    assert pooled.not_started == 0 and not pooled.deadline_hit
+    assert pooled.accounted == len(paths) and not pooled.cut_short
 
 
 def test_a_vanished_file_is_a_read_error(corpus):
@@ -46,13 +46,36 @@ def test_a_vanished_file_is_a_read_error(corpus):
                for e in report.errors)
 
 
-def test_the_deadline_stops_handing_out_files(corpus, no_extra_threads):
+def test_a_context_deadline_stops_the_run_and_every_file_is_accounted_for(corpus):
     root, paths = corpus
-    report = capstone.run_pool(paths, root, workers=1, latency=0.02, deadline=0.1)
-    assert report.deadline_hit and "(deadline hit)" in report.summary()
-    done = len(report.results) + len(report.errors)
-    assert done + report.not_started == len(paths)
-    assert report.wall_seconds < 1.0, "in-flight jobs finish; nothing else starts"
+    ctx, cancel = context.with_timeout(context.background(), 0.1)
+    try:
+        report = capstone.run_pool(paths, root, workers=2, latency=0.02, ctx=ctx)
+    finally:
+        cancel()
+    assert report.cut_short and "(cut short)" in report.summary()
+    assert report.not_started > 0 and report.accounted == len(paths), report.summary()
+    assert report.wall_seconds < 1.0, "waits end at the deadline; nothing else starts"
+
+
+def test_a_cancelled_context_interrupts_the_waits_at_once(corpus):
+    root, paths = corpus
+    ctx, cancel = context.with_cancel(context.background())
+    cancel()
+    report = capstone.run_pool(paths, root, workers=2, latency=5.0, ctx=ctx)
+    assert report.not_started == len(paths) and report.wall_seconds < 1.0
+    with pytest.raises(TypeError, match="ctx"):
+        capstone.run_pool(paths, root, workers=2, latency=0, ctx=0.5)
+
+
+def test_interrupted_waits_are_counted_not_reported_as_errors(corpus):
+    root, paths = corpus
+    ctx, cancel = context.with_timeout(context.background(), 0.2)
+    try:
+        report = capstone.run_pool(paths[:4], root, workers=4, latency=5.0, ctx=ctx)
+    finally:
+        cancel()
+    assert report.interrupted == 4 and report.errors == [] and report.wall_seconds < 2.0
 
 
 def test_in_flight_bounds_the_submitted_work(corpus):

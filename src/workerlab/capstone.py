@@ -2,9 +2,10 @@
 
 One realistic batch job, built twice: :func:`run_sequential` (the lesson 01 loop) and
 :func:`run_pool`, which brings together the course's ideas: a bounded number of jobs in
-flight (lesson 02), a deadline checked between jobs (lesson 04), errors collected with
-their causes instead of stopping the run (lesson 04), a ``tqdm.auto`` progress bar, and a
-pool that is always shut down, so the leak check at the end passes (lesson 05).
+flight (lesson 02), a deadline carried by a :class:`~workerlab.context.Context` that every
+wait honours (lesson 04), errors collected with their causes instead of stopping the run
+(lesson 04), a ``tqdm.auto`` progress bar, and a pool that is always shut down, so the leak
+checker passes (lesson 05).
 
 The pool is the standard library's ``ThreadPoolExecutor``: the job waits on (simulated)
 slow storage most of the time, and threads overlap waits well (lesson 06).
@@ -24,6 +25,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from workerlab import context
 from workerlab.validate import existing_folder, positive_int, positive_number
 
 _WORDS = (
@@ -81,14 +83,22 @@ class FileJobError(Exception):
         self.step = step
 
 
-def process_file(path: Path, root: Path, latency: float) -> FileResult:
+def process_file(
+    path: Path, root: Path, latency: float, ctx: context.Context | None = None
+) -> FileResult:
     """Wait ``latency`` s (slow storage), read ``path``, hash it, count its words.
 
     Failures are wrapped in :class:`FileJobError` *from* the original error, saying which
-    file and which step, so a report can show both the context and the cause.
+    file and which step, so a report can show both the context and the cause. With a
+    ``ctx``, the wait ends the moment it is cancelled or its deadline passes, and the
+    context's error (``DeadlineExceeded``, ``Cancelled``) is raised as it is: that is not a
+    fault of the file.
     """
     name = path.relative_to(root).as_posix()
-    time.sleep(latency)  # the storage's latency: a network disk, a bucket
+    if ctx is None:
+        time.sleep(latency)  # the storage's latency: a network disk, a bucket
+    else:
+        context.sleep(ctx, latency)
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -102,27 +112,37 @@ def process_file(path: Path, root: Path, latency: float) -> FileResult:
 
 @dataclass
 class RunReport:
-    """The outcome of a run: results, errors with causes, files not started, wall time."""
+    """The outcome of a run: results, errors with causes, files cut short, wall time.
+
+    Every file lands in exactly one place: ``results``, ``errors``, ``interrupted`` (handed
+    to the pool, then stopped by the context) or ``not_started`` (the context ended first).
+    """
 
     workers: int
     results: list[FileResult] = field(default_factory=list)
     errors: list[FileJobError] = field(default_factory=list)
+    interrupted: int = 0
     not_started: int = 0
     wall_seconds: float = 0.0
 
     @property
-    def deadline_hit(self) -> bool:
-        """True if the deadline stopped the run before every file was started."""
-        return self.not_started > 0
+    def accounted(self) -> int:
+        """How many files the report accounts for (all of them, always)."""
+        return len(self.results) + len(self.errors) + self.interrupted + self.not_started
+
+    @property
+    def cut_short(self) -> bool:
+        """True if the context (a deadline, a cancel) ended the run before its end."""
+        return self.interrupted + self.not_started > 0
 
     def summary(self) -> str:
         """One line for the learner: counts and time."""
         text = (
             f"{self.workers} worker(s): {len(self.results)} files done, "
-            f"{len(self.errors)} errors, {self.not_started} not started, "
-            f"{self.wall_seconds:.2f} s"
+            f"{len(self.errors)} errors, {self.interrupted} interrupted, "
+            f"{self.not_started} not started, {self.wall_seconds:.2f} s"
         )
-        return text + (" (deadline hit)" if self.deadline_hit else "")
+        return text + (" (cut short)" if self.cut_short else "")
 
     def error_lines(self) -> list[str]:
         """Each error with its cause, as ``file: step failed <- CauseType: message``."""
@@ -177,27 +197,27 @@ def run_pool(
     *,
     workers: int,
     latency: float,
-    deadline: float | None = None,
+    ctx: context.Context | None = None,
     in_flight: int | None = None,
     progress: bool = False,
 ) -> RunReport:
     """Process the files with ``workers`` threads, at most ``in_flight`` jobs queued.
 
     ``in_flight`` (default ``2 × workers``) bounds the work handed to the pool, like the
-    bounded queue of lesson 02: the producer waits when it is full. ``deadline`` (seconds
-    from now) stops handing out files once it has passed; files already running finish,
-    and the report counts the ones never started. The pool is shut down on every path out,
-    so no thread outlives the call.
+    bounded queue of lesson 02: the producer waits when it is full. ``ctx`` (lesson 04's
+    context, e.g. from ``context.with_timeout``) stops the run when it ends: the producer
+    hands out no more files, and files waiting on storage stop waiting at once. The report
+    counts them (``interrupted``, ``not_started``), so nothing is dropped silently. The
+    pool is shut down on every path out, so no thread outlives the call.
     """
     paths = list(paths)
     positive_int("workers", workers)
     positive_number("latency", latency, allow_zero=True)
     limit = positive_int("in_flight", 2 * workers if in_flight is None else in_flight)
-    if deadline is not None:
-        positive_number("deadline", deadline)
+    if ctx is not None and not isinstance(ctx, context.Context):
+        raise TypeError(f"ctx must be a workerlab.context.Context, got {type(ctx).__name__}")
     report = RunReport(workers=workers)
     start = time.perf_counter()
-    stop_at = None if deadline is None else time.monotonic() + deadline
 
     def collect(done: set[Future[FileResult]]) -> None:
         for future in done:
@@ -205,6 +225,8 @@ def run_pool(
                 report.results.append(future.result())
             except FileJobError as error:
                 report.errors.append(error)
+            except context.ContextError:
+                report.interrupted += 1
             bar.update()
 
     with (
@@ -213,13 +235,13 @@ def run_pool(
     ):
         running: set[Future[FileResult]] = set()
         for index, path in enumerate(paths):
-            if stop_at is not None and time.monotonic() >= stop_at:
+            if ctx is not None and ctx.err() is not None:
                 report.not_started = len(paths) - index
                 break
             while len(running) >= limit:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 collect(done)
-            running.add(pool.submit(process_file, path, root, latency))
+            running.add(pool.submit(process_file, path, root, latency, ctx))
         collect(wait(running).done)
     report.results.sort(key=lambda r: r.name)  # completion order varies; names do not
     report.errors.sort(key=lambda e: e.name)
