@@ -36,7 +36,9 @@ _WORDS = (
 )
 
 
-def make_corpus(folder: Path | str, count: int, *, broken: int = 3, seed: int = 8) -> list[Path]:
+def make_corpus(
+    folder: Path | str, count: int, *, broken: int = 3, seed: int = 8, progress: bool = False
+) -> list[Path]:
     """Write ``count`` text files (1–12 KB of words) in 20 subfolders of ``folder``.
 
     ``broken`` of them are not valid UTF-8, the kind of file every real folder contains
@@ -51,17 +53,23 @@ def make_corpus(folder: Path | str, count: int, *, broken: int = 3, seed: int = 
     rng = random.Random(seed)
     bad = set(rng.sample(range(count), broken))
     paths = []
-    for number in range(count):
-        shelf = root / f"shelf-{number % 20:02d}"
-        shelf.mkdir(exist_ok=True)
-        path = shelf / f"order-{number:05d}.txt"
-        text = " ".join(rng.choices(_WORDS, k=rng.randint(150, 1800)))
-        data = text.encode()
-        if number in bad:
-            data = data[:100] + b"\xff\xfe" + data[100:]  # not UTF-8
-        path.write_bytes(data)
-        paths.append(path)
+    with _progress(count, progress, "writing files") as bar:
+        for number in range(count):
+            paths.append(_write_one(root, number, rng, number in bad))
+            bar.update()
     return sorted(paths)
+
+
+def _write_one(root: Path, number: int, rng: random.Random, broken: bool) -> Path:
+    """Write order number ``number`` (invalid UTF-8 if ``broken``) and return its path."""
+    shelf = root / f"shelf-{number % 20:02d}"
+    shelf.mkdir(exist_ok=True)
+    path = shelf / f"order-{number:05d}.txt"
+    data = " ".join(rng.choices(_WORDS, k=rng.randint(150, 1800))).encode()
+    if broken:
+        data = data[:100] + b"\xff\xfe" + data[100:]  # not UTF-8
+    path.write_bytes(data)
+    return path
 
 
 @dataclass(frozen=True, slots=True)
