@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
@@ -227,12 +228,14 @@ def test_jobs_longer_than_their_lease_are_never_completed_twice(tmp_path):
 
 def test_an_always_failing_job_is_dead_lettered_after_its_limit(tmp_path):
     path, ledger, receipts = batch(tmp_path, 1, fail_first=99, max_attempts=4)
-    with jq.Fleet(path, workers=2, lease_seconds=1.0, max_seconds=20) as fleet:
+    with jq.Fleet(path, workers=2, backoff_base=0.1, backoff_cap=0.25, max_seconds=20) as fleet:
         fleet.wait(timeout=20)
     with jq.JobQueue(path) as q:
-        outcomes = [a["outcome"] for a in q.attempts()]
-        assert outcomes == ["retry", "retry", "retry", "dead"]
+        attempts = q.attempts()
+        assert [a["outcome"] for a in attempts] == ["retry", "retry", "retry", "dead"]
         assert q.counts()["dead"] == 1
+    waits = [b["claimed"] - a["finished"] for a, b in itertools.pairwise(attempts)]
+    assert all(w >= want - 0.01 for w, want in zip(waits, [0.1, 0.2, 0.25], strict=True)), waits
     assert not ledger.exists() and not list(receipts.iterdir())
 
 

@@ -355,6 +355,8 @@ def run_worker(
     name: str,
     *,
     lease_seconds: float = 1.0,
+    backoff_base: float = 0.05,
+    backoff_cap: float = 2.0,
     poll: float = 0.01,
     max_seconds: float = 60.0,
 ) -> int:
@@ -374,7 +376,9 @@ def run_worker(
     deadline = time.monotonic() + max_seconds
     done = 0
     try:
-        with JobQueue(path, lease_seconds=lease_seconds) as queue:
+        with JobQueue(
+            path, lease_seconds=lease_seconds, backoff_base=backoff_base, backoff_cap=backoff_cap
+        ) as queue:
             while not stopping and time.monotonic() < deadline:
                 job = queue.claim(name)
                 if job is None:
@@ -415,12 +419,16 @@ class Fleet:
         workers: int = 3,
         *,
         lease_seconds: float = 1.0,
+        backoff_base: float = 0.05,
+        backoff_cap: float = 2.0,
         max_seconds: float = 60.0,
         grace: float = 2.0,
     ) -> None:
         positive_int("workers", workers)
         self.path = Path(path)
         self.lease_seconds = positive_number("lease_seconds", lease_seconds)
+        self.backoff_base = positive_number("backoff_base", backoff_base)
+        self.backoff_cap = positive_number("backoff_cap", backoff_cap)
         self.max_seconds = positive_number("max_seconds", max_seconds)
         self.grace = positive_number("grace", grace)
         self.initial = workers
@@ -450,7 +458,8 @@ class Fleet:
         with log:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "workerlab.jobqueue", "worker", str(self.path), name,
-                 "--lease", str(self.lease_seconds), "--max-seconds", str(self.max_seconds)],
+                 "--lease", str(self.lease_seconds), "--backoff-base", str(self.backoff_base),
+                 "--backoff-cap", str(self.backoff_cap), "--max-seconds", str(self.max_seconds)],
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
@@ -846,6 +855,8 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("database", type=Path)
     worker.add_argument("name")
     worker.add_argument("--lease", type=float, default=1.0)
+    worker.add_argument("--backoff-base", type=float, default=0.05)
+    worker.add_argument("--backoff-cap", type=float, default=2.0)
     worker.add_argument("--max-seconds", type=float, default=60.0)
     huey = commands.add_parser("huey", help="a Huey consumer on a SqliteHuey file")
     huey.add_argument("database", type=Path)
@@ -853,6 +864,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "worker":
         run_worker(args.database, args.name, lease_seconds=args.lease,
+                   backoff_base=args.backoff_base, backoff_cap=args.backoff_cap,
                    max_seconds=args.max_seconds)
     else:
         run_huey_consumer(args.database, args.workers)
