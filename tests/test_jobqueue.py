@@ -305,3 +305,24 @@ def test_dask_reruns_the_task_of_a_killed_worker_and_leaves_no_process():
 def test_wait_for_files_is_bounded(tmp_path):
     with pytest.raises(TimeoutError, match="0 of 1"):
         jq.wait_for_files(tmp_path, "never-*", 1, timeout=0.05)
+
+
+def test_crash_run_kills_after_the_effect_and_counts_the_duplicate():
+    spans, result = jq.crash_run(2, 0.3, "after the effect", jobs=4)
+    assert (result.done, result.lost, result.duplicate_charges, result.receipts) == (4, 0, 1, 4)
+    assert [s.label for s in spans].count("killed") == 1
+    with pytest.raises(ValueError, match="kill must be one of"):
+        jq.crash_run(2, 0.3, "sometimes")
+
+
+def test_crash_explorer_runs_when_pressed():
+    from workerlab.widgets import crash_explorer
+
+    box = crash_explorer()
+    sliders, kill, button, summary, _output = box.children
+    workers, _lease = sliders.children
+    assert summary.value.startswith("Press Run")
+    workers.value, kill.value = 4, "none"
+    button.click()
+    assert summary.value.startswith("12 jobs: 12 done") and "0 lost" in summary.value
+    assert not button.disabled

@@ -843,6 +843,44 @@ def dask_starts(folder: Path) -> Counter[int]:
     return Counter(int(p.name.split("-")[1]) for p in folder.glob("start-*"))
 
 
+KILLS = ("none", "during the work", "after the effect")
+
+
+def crash_run(
+    workers: int, lease_seconds: float, kill: str, *, jobs: int = 12
+) -> tuple[list[Span], Tally]:
+    """The crash explorer's callback: ``jobs`` jobs on ``workers`` processes, maybe one kill.
+
+    ``kill`` is one of :data:`KILLS`: no kill, a SIGKILL during a job's work (before its
+    side effect), or after its ledger line but before its ack. A fresh worker replaces the
+    killed one, as a supervisor would. Everything lives in a temporary folder removed before
+    this returns. Returns the attempts as timeline spans, and the tally.
+    """
+    positive_int("workers", workers)
+    positive_number("lease_seconds", lease_seconds)
+    positive_int("jobs", jobs)
+    if kill not in KILLS:
+        raise ValueError(f"kill must be one of {KILLS}, got {kill!r}")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="workerlab-explorer-") as name:
+        folder = Path(name)
+        ledger, receipts = folder / "ledger.txt", folder / "receipts"
+        receipts.mkdir()
+        payload = {"work": 0.1, "gap": 0.15, "ledger": str(ledger), "receipts": str(receipts)}
+        with JobQueue(folder / "jobs.db") as queue:
+            for _ in range(jobs):
+                queue.enqueue("send_receipt", payload, max_attempts=5)
+            with Fleet(
+                folder / "jobs.db", workers, lease_seconds=lease_seconds, max_seconds=30
+            ) as fleet:
+                if kill != "none":
+                    fleet.kill_mid_job(ledger, after_effect=kill == KILLS[2], after_done=1)
+                    fleet.start_worker()
+                fleet.wait(timeout=30)
+            return attempt_spans(queue.attempts(), fleet.killed_at), tally(queue, ledger, receipts)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line of a worker process.
 
