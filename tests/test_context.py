@@ -310,3 +310,36 @@ def test_spans_by_outcome_tell_done_failed_and_interrupted_jobs_apart():
     cancel()
     labels = {s.job: s.label for s in report.spans_by_outcome()}
     assert labels == {0: "job", 1: "failed", 2: "interrupted"}
+
+
+def test_a_timer_that_fires_early_still_announces_the_deadline(monkeypatch):
+    # Simulate a platform timer that wakes before time.monotonic() reaches the deadline.
+    started = []
+    real_timer = threading.Timer
+
+    def early_timer(interval, function):
+        real = real_timer(interval / 4, function)
+        started.append(real)
+        return real
+
+    monkeypatch.setattr(threading, "Timer", early_timer)
+    ctx, cancel = with_timeout(background(), 0.1)
+    assert started, "the context made its timer through threading.Timer"
+    assert ctx.done().wait(30), "done() is set although nobody called err() or wait()"
+    assert isinstance(ctx.err(), DeadlineExceeded)
+    cancel()
+
+
+def test_repr_tells_an_expired_context_even_before_its_timer_runs(monkeypatch):
+    real_timer = threading.Timer
+    late = []
+
+    def late_timer(interval, function):  # a loaded machine: the timer has not run yet
+        late.append(real_timer(60, function))
+        return late[-1]
+
+    monkeypatch.setattr(threading, "Timer", late_timer)
+    ctx, cancel = with_deadline(background(), time.monotonic() + 0.02)
+    time.sleep(0.05)
+    assert "DeadlineExceeded" in repr(ctx)
+    cancel()

@@ -2,7 +2,16 @@
 
 import pytest
 
-from workerlab.exercises import CheckResult, check_idle_share, check_predict_wall_time
+from workerlab.exercises import (
+    CheckResult,
+    check_drain,
+    check_ideal_throughput,
+    check_idle_share,
+    check_last_send,
+    check_predict_wall_time,
+    check_worker,
+)
+from workerlab.pool import STOP
 
 
 def test_check_result_reads_well():
@@ -62,3 +71,145 @@ def test_idle_share_rejects_plausible_mistakes(wrong, says):
     result = check_idle_share(wrong)
     assert not result.passed
     assert says in result.message
+
+
+# --- lesson 02 -----------------------------------------------------------------------------
+
+
+def test_ideal_throughput_accepts_the_reference():
+    assert check_ideal_throughput(lambda workers, latency: workers / latency)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        (lambda w, lat: lat / w, "upside down"),
+        (lambda w, lat: 1 / lat, "one worker"),
+        (lambda w, lat: w * lat, "divide"),
+        (lambda w, lat: w / (lat * 1000), "in seconds"),
+        (lambda w, lat: w / lat + 1, "expected"),
+    ],
+)
+def test_ideal_throughput_rejects_plausible_mistakes(wrong, says):
+    result = check_ideal_throughput(wrong)
+    assert not result and says in result.message
+
+
+def good_worker(jobs, results):
+    while (job := jobs.get()) is not STOP:
+        results.put(job * 2)
+
+
+def test_worker_accepts_the_reference(no_extra_threads):
+    assert check_worker(good_worker)
+
+
+def ignores_stop(jobs, results):
+    while True:
+        job = jobs.get()
+        if job is not STOP:
+            results.put(job * 2)
+
+
+def uses_stop_as_a_job(jobs, results):
+    while True:
+        results.put(jobs.get() * 2)
+
+
+def runs_one_job(jobs, results):
+    job = jobs.get()
+    if job is not STOP:
+        results.put(job * 2)
+
+
+def forgets_to_double(jobs, results):
+    while (job := jobs.get()) is not STOP:
+        results.put(job)
+
+
+def passes_stop_on(jobs, results):
+    while True:
+        job = jobs.get()
+        results.put(job if job is STOP else job * 2)
+        if job is STOP:
+            return
+
+
+def puts_stop_back(jobs, results):
+    while (job := jobs.get()) is not STOP:
+        results.put(job * 2)
+    jobs.put(STOP)
+
+
+def scaffold(jobs, results):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        (ignores_stop, "never stopped"),
+        (uses_stop_as_a_job, "treated STOP as a job"),
+        (runs_one_job, "keep looping"),
+        (forgets_to_double, "job * 2"),
+        (passes_stop_on, "STOP ended up among the results"),
+        (puts_stop_back, "put back"),
+        (scaffold, "not done yet"),
+        ("worker", "function itself"),
+    ],
+)
+def test_worker_rejects_plausible_mistakes_and_leaves_no_thread(wrong, says, no_extra_threads):
+    result = check_worker(wrong)
+    assert not result and says in result.message
+
+
+# --- lesson 03 -----------------------------------------------------------------------------
+
+
+def test_last_send_accepts_the_reference():
+    assert check_last_send(lambda n, cap, t: max(0, n - 1 - cap) * t)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        (lambda n, cap, t: (n - 1 - cap) * t, "negative"),
+        (lambda n, cap, t: (n - 1) * t, "ignores the buffer"),
+        (lambda n, cap, t: max(0, n - cap) * t, "off by one"),
+        (lambda n, cap, t: n * t, "off by one"),
+        (lambda n, cap, t: max(0, n - 1 - max(cap, 1)) * t, "rendezvous"),
+        (lambda n, cap, t: max(0, n - 1 - cap) * t / 2, "expected"),
+    ],
+)
+def test_last_send_rejects_plausible_mistakes(wrong, says):
+    result = check_last_send(wrong)
+    assert not result and says in result.message
+
+
+def test_drain_accepts_iteration(no_extra_threads):
+    assert check_drain(list)
+    assert check_drain(lambda ch: [item for item in ch])
+
+
+def recv_forever(ch):
+    items = []
+    while True:
+        items.append(ch.recv())
+
+
+def takes_what_is_waiting(ch):
+    return [ch.recv() for _ in range(len(ch))]
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        (recv_forever, "ChannelClosed"),
+        (takes_what_is_waiting, "len(ch)"),
+        (lambda ch: None, "returned None"),
+        (lambda ch: sorted(ch, reverse=True), "in order"),
+    ],
+)
+def test_drain_rejects_plausible_mistakes(wrong, says, no_extra_threads):
+    result = check_drain(wrong)
+    assert not result and says in result.message

@@ -183,7 +183,8 @@ def test_stop_workers_accepts_one_sentinel_per_worker():
 @pytest.mark.parametrize(
     ("wrong", "says"),
     [
-        (lambda jobs, n: jobs.put(None), "only 1 saw a sentinel"),
+        (lambda jobs, n: jobs.put(None), "1 saw a sentinel and 2 waited"),
+        (lambda jobs, n: None, "with 1 worker, none saw a sentinel"),
         (lambda jobs, n: [jobs.put(None) for _ in range(2 * n)] and None, "extra sentinel"),
         (lambda jobs, n: 1 / 0, "raised"),
         (None, "function itself"),
@@ -264,6 +265,50 @@ def keeps_the_sentinel(dog, orders):
     return received
 
 
+def no_join(dog, orders):
+    counter = dog.rendezvous()
+    received = []
+
+    def barista():
+        while (order := counter.receive()) is not None:
+            received.append(order)
+
+    dog.start(barista, name="barista")
+    for order in [*orders, None]:
+        counter.send(order)
+    return received  # the barista may still be running
+
+
+def through_a_queue(dog, orders):
+    counter = dog.queue()  # buffered: the main thread never waits for the barista
+    received = []
+
+    def barista():
+        while (order := counter.get()) is not None:
+            received.append(order)
+
+    worker = dog.start(barista, name="barista")
+    for order in [*orders, None]:
+        counter.put(order)
+    worker.join()
+    return received
+
+
+def barista_crashes(dog, orders):
+    counter = dog.rendezvous()
+    received = []
+
+    def barista():
+        while (order := counter.receive()) is not None:
+            received.append(order.brew())  # str has no .brew()
+
+    worker = dog.start(barista, name="barista")
+    for order in [*orders, None]:
+        counter.send(order)
+    worker.join()
+    return received
+
+
 def test_serve_accepts_the_reference():
     assert check_serve(reference_serve)
 
@@ -274,6 +319,9 @@ def test_serve_accepts_the_reference():
         (sends_first, "nobody receiving"),
         (no_sentinel, "Send a sentinel"),
         (keeps_the_sentinel, "no sentinel"),
+        (no_join, "join it"),
+        (through_a_queue, "dog.rendezvous()"),
+        (barista_crashes, 'the thread "barista" raised AttributeError'),
         (lambda dog, orders: list(orders), "dog.start"),
         (lambda dog, orders: dog.start(lambda: None) and None, "returned None"),
         (lambda dog, orders: 1 / 0, "raised"),

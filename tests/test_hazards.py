@@ -250,7 +250,10 @@ def test_closing_wakes_blocked_getters_and_putters():
     threads = [threading.Thread(target=get), threading.Thread(target=put)]
     for thread in threads:
         thread.start()
-    time.sleep(0.05)
+    give_up = time.monotonic() + 10
+    while not all(where(t) and where(t)[0].function == "wait" for t in threads):
+        assert time.monotonic() < give_up, "both threads should be waiting in the queue"
+        time.sleep(0.005)  # close only once both really wait: the wake-up is what we test
     empty.close()
     full.close()
     for thread in threads:
@@ -269,6 +272,10 @@ def test_closable_queue_keeps_queue_timeouts():
         jobs.put(2, timeout=0.01)
     with pytest.raises(queue.Full):
         jobs.put(2, block=False)
+    with pytest.raises(ValueError, match="timeout"):
+        jobs.put(2, timeout=-1)
+    with pytest.raises(ValueError, match="timeout"):
+        ClosableQueue().get(timeout=-1)
 
 
 def test_the_time_limit_ends_a_demo_that_never_deadlocks():
@@ -285,3 +292,38 @@ def test_the_time_limit_ends_a_demo_that_never_deadlocks():
     assert isinstance(dog.called_off, DemoTooLong) and not dog.deadlocked
     assert dog.report.startswith("the demo ran past its 0.3 s limit")
     assert 'thread "spinner"' in dog.report
+
+
+def test_joining_a_participant_after_a_called_off_demo_is_a_plain_join():
+    def worker(jobs):
+        jobs.get()
+
+    with Watchdog(grace=0.2) as dog:
+        worker_thread = dog.start(worker, dog.queue(), name="waiter")
+        worker_thread.join()
+    assert dog.deadlocked
+    worker_thread.join()  # the demo is over: no DeadlockDetected raised here
+    assert not worker_thread.is_alive()
+
+
+def test_a_participant_that_crashed_is_named_in_the_deadlock_report():
+    def barista(orders):
+        orders.receive().brew()  # str has no .brew(): the barista dies on the first order
+
+    with Watchdog(grace=0.2) as dog:
+        orders = dog.rendezvous()
+        dog.start(barista, orders, name="barista")
+        orders.send("latte")
+        orders.send("mocha")  # nobody is left to receive it
+    assert dog.deadlocked
+    assert 'thread "barista" [ended with AttributeError:' in dog.report
+    assert 'thread "MainThread" [Rendezvous.send' in dog.report
+
+
+def test_the_watchdog_remembers_which_threads_were_joined():
+    with Watchdog(grace=1) as dog:
+        first = dog.start(time.sleep, 0.01, name="first")
+        second = dog.start(time.sleep, 0.01, name="second")
+        first.join()
+        assert dog.joined == [first]
+    assert set(dog.joined) == {first, second}  # leaving the block joined the other one

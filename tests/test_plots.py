@@ -40,6 +40,13 @@ def test_timeline_by_label_and_annotations():
     assert len(timeline(SPANS, annotate=False).axes[0].texts) == 0
 
 
+def test_timeline_marks_named_instants_in_the_axis_unit():
+    ax = timeline(SPANS, marks={"deadline": 0.15}).axes[0]
+    [line] = ax.get_lines()
+    assert list(line.get_xdata()) == [150.0, 150.0]  # ms, like the bars
+    assert "deadline" in {t.get_text().strip() for t in ax.texts}
+
+
 def test_timeline_switches_to_seconds_for_long_runs():
     ax = timeline([Span("w", "job", 1, 0.0, 5.0)]).axes[0]
     assert ax.get_xlabel() == "time since start (s)"
@@ -51,6 +58,7 @@ def test_timeline_switches_to_seconds_for_long_runs():
         ([], {}, ValueError, "spans"),
         ([("w", "job", 1, 0, 1)], {}, TypeError, "spans"),
         (SPANS, {"rows": "job"}, ValueError, "rows"),
+        (SPANS, {"marks": {"deadline": -1}}, ValueError, "deadline"),
     ],
 )
 def test_timeline_rejects_bad_input(spans, kwargs, error, word):
@@ -103,7 +111,52 @@ def test_stop_latency_draws_polling_waiting_and_the_worst_case():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("waiting on the context" in label for label in labels)
     assert any("worst case" in label for label in labels)
+    assert any("single runs" in label for label in labels)
     with pytest.raises(ValueError):
         plots.stop_latency({}, [0.1])
     with pytest.raises(ValueError):
         plots.stop_latency({0.1: []}, [0.1])
+
+
+def test_throughput_vs_workers_draws_measured_and_ideal():
+    from workerlab.plots import throughput_vs_workers
+
+    ax = throughput_vs_workers([1, 4, 16], [95, 380, 1500], 0.01).axes[0]
+    ideal, measured = ax.lines
+    assert list(ideal.get_ydata()) == pytest.approx([100, 400, 1600])
+    assert list(measured.get_ydata()) == [95, 380, 1500]
+    assert ax.get_xlabel() == "workers (threads)" and "jobs/s" in ax.get_ylabel()
+    assert "10 ms" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="same length"):
+        throughput_vs_workers([1, 2], [1.0], 0.01)
+    with pytest.raises(ValueError, match="latency"):
+        throughput_vs_workers([1], [1.0], 0)
+
+
+def test_channel_activity_has_depth_and_timeline_panels():
+    from workerlab.plots import channel_activity
+
+    spans = [Span("producer", "blocked on send", "ch", 0.01, 0.03), Span("w", "job", 1, 0, 0.04)]
+    fig = channel_activity(spans, [(0.0, 0), (0.01, 2), (0.03, 1)], capacity=2)
+    top, bottom = fig.axes[:2]
+    assert top.get_ylabel() == "items waiting"
+    assert [t.get_text() for t in bottom.get_yticklabels()] == ["producer", "w"]
+    assert {t.get_text() for t in bottom.get_legend().get_texts()} == {"blocked on send", "job"}
+    assert "rendezvous" in channel_activity(spans, [(0.0, 0)], 0).axes[0].texts[0].get_text()
+    with pytest.raises(ValueError, match="non-empty"):
+        channel_activity([], [(0.0, 0)], 1)
+
+
+def test_buffer_effect_and_spawn_costs():
+    from workerlab.plots import buffer_effect, spawn_costs
+
+    fig = buffer_effect([0, 2, 8], [100, 150, 160], [0.5, 0.2, 0.0], [0.4, 0.3, 0.1])
+    left, right = fig.axes
+    assert left.get_ylabel() == "throughput (items/s)" and "blocked" in right.get_ylabel()
+    assert len(right.patches) == 6
+    with pytest.raises(ValueError, match="same length"):
+        buffer_effect([0], [1, 2], [0], [0])
+    ax = spawn_costs({"thread": 50e-6, "process": 5e-3}, claim=("goroutine (quoted)", 1e-6)).axes[0]
+    assert ax.get_xscale() == "log" and len(ax.patches) == 3
+    with pytest.raises(ValueError, match="positive"):
+        spawn_costs({"thread": 0})

@@ -140,6 +140,7 @@ class Context:
         raise fresh from (cause if cause is not error else None)
 
     def __repr__(self) -> str:
+        self._expire_if_due()
         state = "live" if self._err is None else type(self._err).__name__
         left = self.remaining()
         deadline = "" if left is None else f", {left:.3g} s left"
@@ -172,6 +173,14 @@ class Context:
         ):
             self._cancel(DeadlineExceeded(f"context {self.name}: deadline exceeded"), None)
 
+    def _on_deadline(self) -> None:
+        """The timer's callback: make sure the deadline is announced, even by a timer that
+        woke a little early (a clock that is not ``time.monotonic``), or a waiter on
+        ``done()`` would sleep on."""
+        while (left := self.remaining()) and not self._done.wait(left):
+            pass
+        self._expire_if_due()
+
     def _adopt(self, child: Context) -> None:
         """Register ``child`` so it is cancelled with us; cancel it now if we are done."""
         with self._lock:
@@ -192,7 +201,7 @@ class Context:
         if left <= 0:
             self._expire_if_due()
             return
-        timer = threading.Timer(left, self._expire_if_due)
+        timer = threading.Timer(left, self._on_deadline)
         timer.name = f"workerlab-deadline-{self.name}"
         timer.daemon = True  # belt and braces: cancel() is what really ends it
         with self._lock:
@@ -204,6 +213,14 @@ class Context:
 
 class _Background(Context):
     """The root: never cancelled, no deadline, so children need not register with it."""
+
+    def _on_deadline(self) -> None:
+        """The timer's callback: make sure the deadline is announced, even by a timer that
+        woke a little early (a clock that is not ``time.monotonic``), or a waiter on
+        ``done()`` would sleep on."""
+        while (left := self.remaining()) and not self._done.wait(left):
+            pass
+        self._expire_if_due()
 
     def _adopt(self, child: Context) -> None:
         pass

@@ -9,7 +9,10 @@ Tests in ``tests/test_exercises.py`` prove each check rejects a plausible wrong 
 from __future__ import annotations
 
 import math
+import queue
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +123,238 @@ def check_idle_share(fn: Callable[[float, float], float]) -> CheckResult:
             f"with wall={wall} s and cpu={cpu} s you returned {got:.4g}; expected {want:.4g}.",
         )
     return CheckResult(True, "right: idle share = 1 − CPU time / wall time.")
+
+
+# --- lesson 02 -----------------------------------------------------------------------------
+
+
+def check_ideal_throughput(fn: Callable[[int, float], float]) -> CheckResult:
+    """Lesson 02, exercise 1: the best throughput a pool can reach (Little's law)."""
+    cases = [(8, 0.01), (1, 0.01), (64, 0.05), (3, 0.2)]
+    for workers, latency in cases:
+        got, problem = _call(fn, workers, latency)
+        if problem is not None:
+            return problem
+        want = workers / latency
+        if _close(got, want):
+            continue
+        if _close(got, latency / workers):
+            return CheckResult(False, "upside down: that is seconds per job, not jobs per second.")
+        if _close(got, 1 / latency):
+            return CheckResult(
+                False, "that is one worker's throughput: all the workers run at the same time."
+            )
+        if _close(got, workers * latency):
+            return CheckResult(False, "divide by the latency: a longer job means fewer per second.")
+        if _close(got, want / 1000) or _close(got, want * 1000):
+            return CheckResult(
+                False, "the latency is in seconds, and the answer in jobs per *second*."
+            )
+        return CheckResult(
+            False,
+            f"with {workers} workers and {latency} s jobs you returned {got:.4g} jobs/s; "
+            f"expected {want:.4g}.",
+        )
+    return CheckResult(
+        True, "right: workers / latency. Each worker finishes 1 / latency jobs a second."
+    )
+
+
+class _CheckOver(BaseException):
+    """Raised inside the learner's worker when the check's time is up (a BaseException, so
+    an ``except Exception`` in the learner's loop cannot swallow it)."""
+
+
+class _BoundedQueue(queue.Queue):
+    """A job queue for the check: its ``get`` gives up when the check is over, so a worker
+    that never stops cannot outlive the check (the thread ends, nothing leaks)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.over = threading.Event()
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        limit = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self.over.is_set():
+                raise _CheckOver
+            try:
+                return super().get(block, 0.02 if block else None)
+            except queue.Empty:
+                if not block or (limit is not None and time.monotonic() >= limit):
+                    raise
+
+
+def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckResult:
+    """Lesson 02, exercise 2: a worker loop that doubles each job and stops at ``STOP``.
+
+    Three threads run the learner's ``worker(jobs, results)`` on 30 jobs and three
+    sentinels, for at most 2 seconds; the check then says what went wrong, if anything.
+    """
+    from workerlab.pool import STOP
+
+    if not callable(fn):
+        return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
+    jobs, results = _BoundedQueue(), queue.SimpleQueue()
+    for job in range(30):
+        jobs.put(job)
+    for _ in range(3):
+        jobs.put(STOP)
+    crashes: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fn(jobs, results)
+        except _CheckOver:
+            pass
+        except BaseException as error:  # the learner's code may raise anything; report it
+            crashes.append(error)
+
+    threads = [threading.Thread(target=run, name=f"check-worker-{n}") for n in range(3)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 2.0
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = sum(thread.is_alive() for thread in threads)
+    jobs.over.set()
+    for thread in threads:
+        thread.join()
+    got = []
+    while not results.empty():
+        got.append(results.get())
+
+    if crashes:
+        error = crashes[0]
+        if isinstance(error, NotImplementedError):
+            return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
+        if isinstance(error, TypeError) and "_Stop" in str(error):
+            return CheckResult(
+                False,
+                f"your worker treated STOP as a job ({error}): check `if job is STOP` "
+                "*before* using it.",
+            )
+        return CheckResult(False, f"a worker raised {error!r}")
+    if STOP in got:
+        return CheckResult(False, "STOP ended up among the results: stop at it, don't pass it on.")
+    if stuck:
+        return CheckResult(
+            False,
+            f"{stuck} of 3 workers never stopped: each must return when it takes STOP "
+            "(each takes exactly one, so all three end).",
+        )
+    if len(got) < 30:
+        return CheckResult(
+            False, f"only {len(got)} of 30 jobs came back: keep looping until you take STOP."
+        )
+    if sorted(got) == list(range(30)):
+        return CheckResult(False, "the results are the jobs themselves: put `job * 2`.")
+    if sorted(got) != [2 * job for job in range(30)]:
+        return CheckResult(False, f"expected the 30 values job * 2, got {sorted(got)[:6]}…")
+    leftover = jobs.qsize()
+    if leftover:
+        return CheckResult(False, f"{leftover} item(s) were put back into the job queue.")
+    return CheckResult(True, "right: loop on get(), stop at STOP, put job * 2 on the counter.")
+
+
+# --- lesson 03 -----------------------------------------------------------------------------
+
+
+def check_last_send(fn: Callable[[int, int, float], float]) -> CheckResult:
+    """Lesson 03, exercise 1: when the producer's last ``send`` returns.
+
+    ``n`` items are sent as fast as possible into a channel of ``capacity``; one consumer
+    takes an item, works ``service`` seconds on it, then takes the next.
+    """
+    cases = [(10, 3, 0.1), (10, 0, 0.1), (5, 8, 0.2), (6, 1, 0.5), (4, 3, 1.0)]
+    for n, capacity, service in cases:
+        got, problem = _call(fn, n, capacity, service)
+        if problem is not None:
+            return problem
+        want = max(0, n - 1 - capacity) * service
+        if _close(got, want):
+            continue
+        if got < 0:
+            return CheckResult(
+                False,
+                f"for n={n}, capacity={capacity} you returned {got:.4g} s: a time cannot be "
+                "negative. When everything fits in the buffer, no send waits at all.",
+            )
+        if _close(got, (n - 1) * service) and capacity:
+            return CheckResult(
+                False, "that ignores the buffer: the producer can run `capacity` items ahead."
+            )
+        if _close(got, max(0, n - capacity) * service) or _close(got, n * service):
+            return CheckResult(
+                False,
+                "off by one item: the consumer takes the first item at time 0, and the "
+                "item in its hands is no longer in the buffer.",
+            )
+        if capacity == 0 and _close(got, (n - 2) * service):
+            return CheckResult(False, "capacity 0 is a rendezvous, not a buffer of one.")
+        return CheckResult(
+            False,
+            f"for n={n}, capacity={capacity}, service={service} s you returned "
+            f"{got:.4g} s; expected {want:.4g} s.",
+        )
+    return CheckResult(True, "right: max(0, n − 1 − capacity) × service.")
+
+
+def check_drain(fn: Callable[[Any], list[Any]]) -> CheckResult:
+    """Lesson 03, exercise 2: receive every item from a channel until it is closed.
+
+    A producer thread sends 12 items, with small pauses, into a channel of capacity 2 and
+    then closes it; the learner's ``drain(ch)`` must return all 12, in order.
+    """
+    from workerlab.channel import Channel, ChannelClosed
+
+    if not callable(fn):
+        return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
+    ch: Channel[int] = Channel(2, timeout=0.5, name="check")
+
+    def produce() -> None:
+        try:
+            for item in range(12):
+                time.sleep(0.003)
+                ch.send(item)
+        except Exception:  # the learner stopped receiving: the send timed out; just stop
+            pass
+        finally:
+            ch.close()
+
+    producer = threading.Thread(target=produce, name="check-producer")
+    producer.start()
+    try:
+        got = fn(ch)
+        error: BaseException | None = None
+    except NotImplementedError:
+        got, error = None, NotImplementedError()
+    except Exception as caught:  # the learner's code may raise anything; report it
+        got, error = None, caught
+    finally:
+        producer.join(timeout=15)
+    if isinstance(error, NotImplementedError):
+        return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
+    if isinstance(error, ChannelClosed):
+        return CheckResult(
+            False,
+            "recv() raised ChannelClosed at the end: that is how a closed, drained channel "
+            "answers. Loop with `for item in ch`, or catch ChannelClosed.",
+        )
+    if error is not None:
+        return CheckResult(False, f"your function raised {error!r}")
+    if got is None:
+        return CheckResult(False, "it returned None: did you forget `return`?")
+    got = list(got)
+    if got == list(range(12)):
+        return CheckResult(True, "right: iterate until the channel is closed *and* drained.")
+    if len(got) < 12 and got == list(range(len(got))):
+        return CheckResult(
+            False,
+            f"you stopped after {len(got)} of 12 items. len(ch) is what waits *now*, not "
+            "what is still coming: keep receiving until the channel is closed.",
+        )
+    return CheckResult(False, f"expected the items 0 … 11 in order, got {got[:6]}…")
 
 
 # --- lesson 04 -----------------------------------------------------------------------------
@@ -279,7 +514,6 @@ def check_stop_workers(fn: Callable[[Any, int], None]) -> CheckResult:
 def _stop_workers_trial(fn: Callable[[Any, int], None], n_workers: int) -> CheckResult | None:
     """Run 10 jobs on ``n_workers`` sentinel-stopped workers, stopped by ``fn``; None if fine."""
     import queue
-    import threading
 
     jobs: queue.Queue[Any] = queue.Queue()
     done: list[int] = []
@@ -303,19 +537,29 @@ def _stop_workers_trial(fn: Callable[[Any, int], None], n_workers: int) -> Check
         jobs.put(job)
     try:
         fn(jobs, n_workers)
-    except NotImplementedError:
-        return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
     except Exception as error:  # the learner's code may raise anything
-        return CheckResult(False, f"stop_workers raised {error!r}")
-    finally:
+        for _ in threads:
+            jobs.put(None)  # let the workers go at once rather than after their 1 s bound
         for thread in threads:
             thread.join()
+        if isinstance(error, NotImplementedError):
+            return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
+        return CheckResult(False, f"stop_workers raised {error!r}")
+    for thread in threads:
+        thread.join()
     if len(stopped) < n_workers:
+        workers = "1 worker" if n_workers == 1 else f"{n_workers} workers"
+        if not stopped:
+            return CheckResult(
+                False,
+                f"with {workers}, none saw a sentinel: each waited for a job forever (here: "
+                "1 s, then the check gave up). Put a sentinel (None) in the queue.",
+            )
         return CheckResult(
             False,
-            f"with {n_workers} workers only {len(stopped)} saw a sentinel; the others "
-            "waited forever (here: 1 s). Each worker takes one sentinel and stops, so put "
-            "one per worker.",
+            f"with {workers}, {len(stopped)} saw a sentinel and {n_workers - len(stopped)} "
+            "waited for a job forever (here: 1 s, then the check gave up). A worker that "
+            "takes a sentinel stops and does not put it back.",
         )
     if sorted(done) != list(range(10)):
         return CheckResult(False, f"jobs were lost: only {len(done)} of 10 were done.")
@@ -331,23 +575,47 @@ def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
     """Lesson 05, exercise 2: ``serve(dog, orders)`` hands orders to a barista, no deadlock.
 
     It runs under a :class:`workerlab.hazards.Watchdog` (0.3 s grace, 5 s limit), so a
-    deadlocked answer is reported and ended, never hung.
+    deadlocked answer is reported and ended, never hung. The watchdog also notes whether
+    ``serve`` made a rendezvous and joined its barista before returning: without the join
+    the barista might still be running (or not yet have received every order).
     """
     from workerlab.hazards import DeadlockDetected, DemoCalledOff, Watchdog
+
+    class ServeWatchdog(Watchdog):
+        """The check's watchdog: it also counts the rendezvous ``serve`` makes."""
+
+        def __init__(self) -> None:
+            super().__init__(grace=0.3, limit=5)
+            self.channels = 0
+
+        def rendezvous(self) -> Any:
+            self.channels += 1
+            return super().rendezvous()
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
     orders = ["latte", "mocha", "flat white"]
     got: Any = None
+    raised: Exception | None = None
+    joined_by_serve: set[threading.Thread] = set()
+    dog = ServeWatchdog()
     try:
-        with Watchdog(grace=0.3, limit=5) as dog:
+        with dog:
             got = fn(dog, list(orders))
+            joined_by_serve = set(dog.joined)  # before leaving the block joins them too
     except NotImplementedError:
         return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
     except DemoCalledOff:  # the learner caught the release, then waited again: same story
         pass
     except Exception as error:  # the learner's code (or its thread) may raise anything
-        return CheckResult(False, f"serve raised {error!r}")
+        raised = error
+    crashed = [t for t in dog.participants if t.error is not None]
+    if crashed:
+        return CheckResult(
+            False, f'the thread "{crashed[0].name}" raised {crashed[0].error!r}; fix that first.'
+        )
+    if raised is not None:
+        return CheckResult(False, f"serve raised {raised!r}")
     if isinstance(dog.called_off, DeadlockDetected):
         report = dog.called_off.report
         if "Rendezvous.receive" in report:
@@ -369,6 +637,16 @@ def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
         return CheckResult(False, "start the barista as a thread, with dog.start(...).")
     if got is None:
         return CheckResult(False, "it returned None: return the list the barista received.")
+    if not dog.channels:
+        return CheckResult(
+            False, "hand the orders through an unbuffered channel: counter = dog.rendezvous()."
+        )
+    if not set(dog.participants) <= joined_by_serve:
+        return CheckResult(
+            False,
+            "serve returned without waiting for the barista: join it (worker.join()) before "
+            "returning, or it may still be running.",
+        )
     if list(got) != orders:
         return CheckResult(
             False, f"the barista received {list(got)!r}; expected {orders!r} (no sentinel)."

@@ -328,6 +328,7 @@ class Watchdog:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._detected: DemoCalledOff | None = None
+        self._joined: list[threading.Thread] = []
         self.called_off: DemoCalledOff | None = None
 
     # --- making the demo's pieces -------------------------------------------------------
@@ -364,7 +365,9 @@ class Watchdog:
             threading.Thread.join(thread, seconds)
             return not thread.is_alive()
 
-        if self._stop.is_set() and self._detected is None:  # after a clean demo: plain join
+        with self._lock:
+            self._joined.append(thread)
+        if self._stop.is_set():  # after the block (clean or called off): a plain join
             threading.Thread.join(thread, timeout)
             return
         self.wait_until(f"join({thread.name})", attempt, timeout)
@@ -441,6 +444,13 @@ class Watchdog:
 
     def _report(self, headline: str, waiters: list[_Waiter], now: float) -> str:
         lines = [headline]
+        for thread in self._participants:  # a crash is often *why* the others wait forever
+            if thread.error is not None:
+                lines.append("")
+                lines.append(
+                    f'thread "{thread.name}" [ended with {type(thread.error).__name__}: '
+                    f"{thread.error}]"
+                )
         for waiter in waiters:
             state = "running" if waiter.since is None else (
                 f"{waiter.what}, blocked {now - waiter.since:.1f} s"
@@ -508,6 +518,16 @@ class Watchdog:
     def participants(self) -> list[Participant]:
         """The threads started with :meth:`start`, in order."""
         return list(self._participants)
+
+    @property
+    def joined(self) -> list[threading.Thread]:
+        """Every thread joined through the watchdog so far, in order (repeats kept).
+
+        Leaving the block joins each participant too, so read it inside the block to see
+        what the demo itself waited for (lesson 05's ``serve`` check does).
+        """
+        with self._lock:
+            return list(self._joined)
 
     @property
     def deadlocked(self) -> bool:
@@ -601,6 +621,10 @@ class ClosableQueue(queue.Queue):
             self.not_full.notify_all()
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        """``queue.Queue.put``, but raise :class:`QueueClosed` once the queue is closed,
+        also while waiting for room in a full queue."""
+        if timeout is not None:
+            positive_number("timeout", timeout, allow_zero=True)
         with self.not_full:
             if self.closed:
                 raise QueueClosed("put on a closed queue")
@@ -620,6 +644,10 @@ class ClosableQueue(queue.Queue):
             self.not_empty.notify()
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        """``queue.Queue.get``, but once the queue is closed *and* empty, raise
+        :class:`QueueClosed` (also in a getter that was already waiting)."""
+        if timeout is not None:
+            positive_number("timeout", timeout, allow_zero=True)
         with self.not_empty:
             end = None if timeout is None else time.monotonic() + timeout
             while not self._qsize():

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from workerlab.trace import Span
+from workerlab.validate import positive_number
 
 #: Colours for the usual labels, so every lesson paints "read" or "job" the same way.
 LABEL_COLOURS = {
@@ -26,6 +27,9 @@ LABEL_COLOURS = {
     "write": "tab:purple",
     "wait": "tab:gray",
     "blocked": "tab:red",
+    "blocked on send": "tab:red",
+    "blocked on recv": "tab:pink",
+    "make order": "tab:brown",
     "failed": "crimson",
     "interrupted": "tab:olive",
 }
@@ -61,12 +65,14 @@ def timeline(
     row_title: str | None = None,
     annotate: bool | None = None,
     width: float = 9.0,
+    marks: Mapping[str, float] | None = None,
 ) -> Figure:
     """Draw a Gantt chart: one row per worker (or per label), one bar per span.
 
     Bars are coloured by label, with a legend; with ``annotate`` (default: when there are
     at most 40 bars) each bar shows its job. The x axis is time since the trace began, in
-    the unit that suits the run's length.
+    the unit that suits the run's length. ``marks`` draws a dashed vertical line for each
+    named instant (seconds on the trace's clock), such as a deadline (lesson 04).
     """
     if rows not in ("worker", "label"):
         raise ValueError(f"rows must be 'worker' or 'label', got {rows!r}")
@@ -80,6 +86,9 @@ def timeline(
 
     row_names = list(dict.fromkeys(getattr(s, rows) for s in spans))
     colours = label_colours(s.label for s in spans)
+    marks = dict(marks or {})
+    for name, when in marks.items():
+        positive_number(f"marks[{name!r}]", when, allow_zero=True)
     unit, factor = time_unit(max(s.end for s in spans))
 
     fig = Figure(figsize=(width, 0.9 + 0.42 * len(row_names)), layout="constrained")
@@ -105,6 +114,9 @@ def timeline(
                         fontsize=7,
                         color="white",
                     )
+    for name, when in marks.items():
+        ax.axvline(when * factor, color="black", linestyle="--", linewidth=1)
+        ax.text(when * factor, -0.5, f" {name}", va="bottom", ha="center", fontsize=8)
     ax.set_yticks(range(len(row_names)), row_names)
     ax.set_ylim(len(row_names) - 0.5, -0.5)  # first row on top
     ax.set_xlim(left=0)
@@ -137,15 +149,16 @@ def stop_latency(
     intervals = sorted(polling)
     fig = Figure(figsize=(7.5, 4), layout="constrained")
     ax = fig.add_subplot()
-    for interval in intervals:
+    for n, interval in enumerate(intervals):
         runs = polling[interval]
         ax.scatter([interval * 1e3] * len(runs), [r * 1e3 for r in runs], color="tab:orange",
-                   alpha=0.5, s=18)
+                   alpha=0.5, s=18, label="polling: single runs" if n == 0 else None)
     medians = [sorted(polling[i])[len(polling[i]) // 2] * 1e3 for i in intervals]
     ax.plot([i * 1e3 for i in intervals], medians, "o-", color="tab:orange",
             label="polling ctx.err() every interval (median)")
     xs = [0, intervals[-1] * 1e3]
-    ax.plot(xs, xs, "--", color="tab:gray", label="worst case: one whole interval late")
+    ax.plot(xs, xs, "--", color="tab:gray",
+            label="one whole interval late (worst case, before scheduling delays)")
     wait_median = sorted(waiting)[len(waiting) // 2] * 1e3
     ax.axhline(wait_median, color="tab:blue", linewidth=2,
                label=f"waiting on the context (median {wait_median:.1f} ms)")
@@ -196,4 +209,184 @@ def wall_vs_cpu(
     ax.legend(
         unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
     )
+    return fig
+
+
+def throughput_vs_workers(
+    workers: Sequence[int],
+    throughput: Sequence[float],
+    latency: float,
+    *,
+    title: str = "Throughput against worker count",
+) -> Figure:
+    """Measured jobs per second against worker count, beside the ideal line workers / latency.
+
+    Introduced in lesson 02. Both axes are logarithmic, so the ideal (Little's law) is a
+    straight line and a shortfall at any size shows as the same gap.
+    """
+    if len(workers) != len(throughput) or not workers:
+        raise ValueError("workers and throughput must be non-empty and of the same length")
+    if latency <= 0:
+        raise ValueError(f"latency must be > 0, got {latency}")
+    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(
+        workers,
+        [n / latency for n in workers],
+        "--",
+        color="tab:gray",
+        label=f"ideal: workers / {latency * 1000:g} ms",
+    )
+    ax.plot(workers, throughput, "o-", color="tab:blue", label="measured")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xticks(list(workers), [str(n) for n in workers])
+    ax.set_xlabel("workers (threads)")
+    ax.set_ylabel("throughput (jobs/s)")
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def channel_activity(
+    spans: Sequence[Span],
+    depth: Sequence[tuple[float, float]],
+    capacity: int,
+    *,
+    title: str = "Inside the channel",
+) -> Figure:
+    """Two panels sharing the time axis: the buffer's depth, and who was doing what.
+
+    Introduced in lesson 03. The top panel is a step plot of the depth samples with the
+    capacity as a dashed line; the bottom one is a timeline (one row per thread) where the
+    ``blocked on …`` spans, painted red and pink, show who had to wait and for how long.
+    """
+    spans = list(spans)
+    if not spans or not depth:
+        raise ValueError("spans and depth must both be non-empty (did the trace record them?)")
+    if capacity < 0:
+        raise ValueError(f"capacity must be >= 0, got {capacity}")
+    end = max(max(s.end for s in spans), depth[-1][0])
+    unit, factor = time_unit(end)
+    rows = list(dict.fromkeys(s.worker for s in spans))
+    colours = label_colours(s.label for s in spans)
+    fig = Figure(figsize=(9, 2.2 + 0.4 * len(rows)), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1.2, max(1.0, 0.45 * len(rows))])
+    times = [t * factor for t, _ in depth] + [end * factor]
+    values = [v for _, v in depth] + [depth[-1][1]]
+    top.step(times, values, where="post", color="tab:blue")
+    slots = capacity or 1  # a rendezvous hands each item over through one slot
+    top.axhline(slots, ls="--", color="tab:gray")
+    top.text(
+        0,
+        slots,
+        " capacity" if capacity else " hand-over slot (rendezvous)",
+        va="bottom",
+        fontsize=8,
+        color="tab:gray",
+    )
+    top.set_ylabel("items waiting")
+    top.set_ylim(bottom=0, top=max(*values, slots) + 0.8)
+    top.set_title(title)
+    for index, name in enumerate(rows):
+        mine = [s for s in spans if s.worker == name]
+        bottom.broken_barh(
+            [(s.start * factor, s.duration * factor) for s in mine],
+            (index - 0.38, 0.76),
+            facecolors=[colours[s.label] for s in mine],
+        )
+    bottom.set_yticks(range(len(rows)), rows)
+    bottom.set_ylim(len(rows) - 0.5, -0.5)
+    bottom.set_xlim(0, end * factor)
+    bottom.set_xlabel(f"time since start ({unit})")
+    handles = [Patch(color=colour, label=label) for label, colour in colours.items()]
+    bottom.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig
+
+
+def buffer_effect(
+    capacities: Sequence[int],
+    throughput: Sequence[float],
+    producer_blocked: Sequence[float],
+    consumers_blocked: Sequence[float],
+    *,
+    title: str = "What the buffer buys",
+) -> Figure:
+    """Throughput (left) and seconds spent blocked (right) against the channel's capacity.
+
+    Introduced in lesson 03: a bigger buffer absorbs bursts, so fewer waits and more
+    throughput, until it stops mattering.
+    """
+    n = len(capacities)
+    if not n or not len(throughput) == len(producer_blocked) == len(consumers_blocked) == n:
+        raise ValueError("all four sequences must be non-empty and of the same length")
+    labels = [str(c) for c in capacities]
+    fig = Figure(figsize=(9, 3.4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot(labels, throughput, "o-", color="tab:blue")
+    left.set_ylim(bottom=0)
+    left.set_xlabel("capacity (0 = rendezvous)")
+    left.set_ylabel("throughput (items/s)")
+    left.set_title("throughput")
+    unit, factor = time_unit(max([*producer_blocked, *consumers_blocked, 1e-9]))
+    x = range(n)
+    right.bar(
+        [i - 0.2 for i in x],
+        [v * factor for v in producer_blocked],
+        0.4,
+        color=LABEL_COLOURS["blocked"],
+        label="producer, blocked on send",
+    )
+    right.bar(
+        [i + 0.2 for i in x],
+        [v * factor for v in consumers_blocked],
+        0.4,
+        color="tab:pink",
+        label="workers, blocked on recv",
+    )
+    right.set_xticks(list(x), labels)
+    right.set_xlabel("capacity (0 = rendezvous)")
+    right.set_ylabel(f"time blocked ({unit}, summed)")
+    right.set_title("waiting")
+    right.legend(frameon=False)
+    fig.suptitle(title)
+    return fig
+
+
+def spawn_costs(costs: dict[str, float], *, claim: tuple[str, float] | None = None) -> Figure:
+    """Horizontal bars: seconds to start one worker of each kind, on a log scale.
+
+    Introduced in lesson 03. ``claim`` adds a hatched bar for a figure quoted rather than
+    measured (the article's goroutine), so the two kinds are never confused.
+    """
+    if not costs or any(v <= 0 for v in costs.values()):
+        raise ValueError("costs must be a non-empty dict of positive seconds")
+    names, values = list(costs), [costs[k] * 1e6 for k in costs]
+    fig = Figure(figsize=(7.5, 0.9 + 0.5 * (len(names) + bool(claim))), layout="constrained")
+    ax = fig.add_subplot()
+    ax.barh(names, values, color="tab:blue", label="measured here")
+    for name, value in zip(names, values, strict=True):
+        ax.text(value, name, f" {value:,.1f} µs", va="center", fontsize=8)
+    if claim is not None:
+        ax.barh(
+            [claim[0]],
+            [claim[1] * 1e6],
+            color="white",
+            edgecolor="tab:gray",
+            hatch="//",
+            label="quoted, not measured",
+        )
+        ax.text(
+            claim[1] * 1e6,
+            claim[0],
+            f" < {claim[1] * 1e6:,.0f} µs (quoted)",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_xscale("log")
+    ax.set_xlim(right=max([*values, claim[1] * 1e6 if claim else 0]) * 8)  # room for labels
+    ax.invert_yaxis()
+    ax.set_xlabel("time to start one and wait for it to end (µs, log scale)")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipywidgets as w
 from IPython.display import display
 
-from workerlab import blocking, jobqueue, plots
+from workerlab import blocking, jobqueue, plots, pool
 from workerlab.validate import positive_int
 
 
@@ -47,6 +47,45 @@ def latency_explorer(history: int = 4) -> w.VBox:
     run.on_click(on_run)
     on_run()  # show a first run straight away
     return w.VBox([w.HBox([read, write, count]), run, summary_line, output])
+
+
+def pool_explorer() -> w.VBox:
+    """Lesson 02: hire baristas, lengthen the line, slow the espresso machine; see the timeline.
+
+    The callback is :func:`workerlab.pool.explore`; this only adds sliders, a button, a
+    summary line (throughput against the ideal) and the timeline of the last run.
+    """
+    style = {"description_width": "initial"}
+    workers = w.IntSlider(value=4, min=1, max=32, description="baristas (workers)", style=style)
+    buffer = w.IntSlider(value=8, min=1, max=64, description="line length (buffer)", style=style)
+    latency = w.FloatSlider(
+        value=20, min=1, max=100, step=1, description="time per order (ms)", style=style
+    )
+    jobs = w.IntSlider(value=24, min=1, max=200, description="orders (jobs)", style=style)
+    run = w.Button(description="Open the shop", button_style="primary", icon="play")
+    summary_line = w.Label()
+    output = w.Output()
+
+    def on_run(_button: w.Button | None = None) -> None:
+        run.disabled, run.description = True, "serving…"
+        try:
+            result, summary = pool.explore(workers.value, buffer.value, latency.value, jobs.value)
+            summary_line.value = summary
+            with output:
+                output.clear_output(wait=True)
+                display(
+                    plots.timeline(
+                        result.spans(),
+                        title="Who made which order, and when",
+                        row_title="barista",
+                    )
+                )
+        finally:
+            run.disabled, run.description = False, "Open the shop"
+
+    run.on_click(on_run)
+    on_run()  # show a first run straight away
+    return w.VBox([w.HBox([workers, buffer]), w.HBox([latency, jobs]), run, summary_line, output])
 
 
 def crash_explorer() -> w.VBox:
