@@ -78,10 +78,12 @@ def test_interrupted_waits_are_counted_not_reported_as_errors(corpus):
     assert report.interrupted == 4 and report.errors == [] and report.wall_seconds < 2.0
 
 
-def test_in_flight_bounds_the_submitted_work(corpus):
+def test_the_pool_checks_its_arguments_before_starting(corpus):
     root, paths = corpus
-    with pytest.raises(ValueError, match="in_flight"):
-        capstone.run_pool(paths, root, workers=2, latency=0, in_flight=0)
+    with pytest.raises(ValueError, match="buffer"):
+        capstone.run_pool(paths, root, workers=2, latency=0, buffer=0)
+    with pytest.raises(ValueError, match="workers"):
+        capstone.run_pool(paths, root, workers=0, latency=0)
 
 
 def test_write_results_is_a_csv_with_a_header(corpus, tmp_path):
@@ -93,12 +95,8 @@ def test_write_results_is_a_csv_with_a_header(corpus, tmp_path):
     assert not list(tmp_path.glob("*.partial"))
 
 
-def test_sweep_and_speedup_figure():
+def test_sweep_times_each_worker_count():
     fake = {1: 1.0, 2: 0.5, 4: 0.3}
     seconds = capstone.sweep(lambda n: capstone.RunReport(n, wall_seconds=fake[n]), fake,
                              progress=False)
     assert seconds == fake
-    fig = capstone.speedup_figure(seconds)
-    assert fig.axes[0].get_xlabel().startswith("workers")
-    with pytest.raises(ValueError, match="1-worker"):
-        capstone.speedup_figure({2: 1.0})

@@ -1,14 +1,13 @@
 """The capstone job: checksums and word counts over a folder of real files (lesson 08).
 
 One realistic batch job, built twice: :func:`run_sequential` (the lesson 01 loop) and
-:func:`run_pool`, which brings together the course's ideas: a bounded number of jobs in
-flight (lesson 02), a deadline carried by a :class:`~workerlab.context.Context` that every
-wait honours (lesson 04), errors collected with their causes instead of stopping the run
-(lesson 04), a ``tqdm.auto`` progress bar, and a pool that is always shut down, so the leak
-checker passes (lesson 05).
-
-The pool is the standard library's ``ThreadPoolExecutor``: the job waits on (simulated)
-slow storage most of the time, and threads overlap waits well (lesson 06).
+:func:`run_pool`, which brings together the course's ideas: lesson 02's pool
+(:func:`workerlab.pool.run_pool`: worker threads fed through a bounded job queue), a
+deadline carried by lesson 04's :class:`~workerlab.context.Context` that every wait
+honours, errors sent back as values and kept with their causes instead of stopping the run
+(lesson 04), a ``tqdm.auto`` progress bar, and no thread left behind, which lesson 05's
+leak checker verifies. Threads suit this job: it waits on (simulated) slow storage most of
+the time, and threads overlap waits well (lesson 06).
 """
 
 from __future__ import annotations
@@ -16,16 +15,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matplotlib.figure import Figure
-
-from workerlab import context
+from workerlab import context, pool
 from workerlab.validate import existing_folder, positive_int, positive_number
 
 _WORDS = (
@@ -206,54 +203,53 @@ def run_pool(
     workers: int,
     latency: float,
     ctx: context.Context | None = None,
-    in_flight: int | None = None,
+    buffer: int | None = None,
     progress: bool = False,
+    timeout: float = 120.0,
 ) -> RunReport:
-    """Process the files with ``workers`` threads, at most ``in_flight`` jobs queued.
+    """Process the files on lesson 02's pool: ``workers`` threads, a bounded job queue.
 
-    ``in_flight`` (default ``2 × workers``) bounds the work handed to the pool, like the
-    bounded queue of lesson 02: the producer waits when it is full. ``ctx`` (lesson 04's
-    context, e.g. from ``context.with_timeout``) stops the run when it ends: the producer
-    hands out no more files, and files waiting on storage stop waiting at once. The report
-    counts them (``interrupted``, ``not_started``), so nothing is dropped silently. The
-    pool is shut down on every path out, so no thread outlives the call.
+    ``buffer`` (default ``2 × workers``) is the job queue's size: the producer waits while
+    it is full. A worker never lets an error escape: a :class:`FileJobError` comes back as
+    a value and lands in ``errors``, so one bad file cannot stop the run. ``ctx`` (lesson
+    04's context, e.g. from ``context.with_timeout``) ends the run early: a worker that
+    takes a file after the context ended skips it (``not_started``), and a file waiting on
+    storage stops waiting at once (``interrupted``). Nothing is dropped silently.
+    ``timeout`` is the pool's own bound on the whole run (it raises ``TimeoutError``).
     """
     paths = list(paths)
     positive_int("workers", workers)
     positive_number("latency", latency, allow_zero=True)
-    limit = positive_int("in_flight", 2 * workers if in_flight is None else in_flight)
     if ctx is not None and not isinstance(ctx, context.Context):
         raise TypeError(f"ctx must be a workerlab.context.Context, got {type(ctx).__name__}")
-    report = RunReport(workers=workers)
-    start = time.perf_counter()
+    skipped = object()  # what a worker returns for a file it never started
+    lock = threading.Lock()  # the bar is updated from the worker threads
 
-    def collect(done: set[Future[FileResult]]) -> None:
-        for future in done:
-            try:
-                report.results.append(future.result())
-            except FileJobError as error:
-                report.errors.append(error)
-            except context.ContextError:
-                report.interrupted += 1
-            bar.update()
+    with _progress(len(paths), progress, f"{workers} workers") as bar:
 
-    with (
-        _progress(len(paths), progress, f"{workers} workers") as bar,
-        ThreadPoolExecutor(workers, thread_name_prefix="capstone") as pool,
-    ):
-        running: set[Future[FileResult]] = set()
-        for index, path in enumerate(paths):
+        def work(path: Path) -> object:
             if ctx is not None and ctx.err() is not None:
-                report.not_started = len(paths) - index
-                break
-            while len(running) >= limit:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                collect(done)
-            running.add(pool.submit(process_file, path, root, latency, ctx))
-        collect(wait(running).done)
-    report.results.sort(key=lambda r: r.name)  # completion order varies; names do not
-    report.errors.sort(key=lambda e: e.name)
-    report.wall_seconds = time.perf_counter() - start
+                outcome: object = skipped
+            else:
+                try:
+                    outcome = process_file(path, root, latency, ctx)
+                except (FileJobError, context.ContextError) as error:
+                    outcome = error  # sent back as a value, like Go's (result, err)
+            with lock:
+                bar.update()
+            return outcome
+
+        run = pool.run_pool(paths, work, workers, buffer=buffer, record=False, timeout=timeout)
+    report = RunReport(workers=workers, wall_seconds=run.startup_seconds + run.wall_seconds)
+    for outcome in run.values():
+        if isinstance(outcome, FileResult):
+            report.results.append(outcome)
+        elif isinstance(outcome, FileJobError):
+            report.errors.append(outcome)
+        elif isinstance(outcome, context.ContextError):
+            report.interrupted += 1
+        else:
+            report.not_started += 1
     return report
 
 
@@ -280,26 +276,3 @@ def sweep(
             seconds[n] = run(n).wall_seconds
             bar.update()
     return seconds
-
-
-def speedup_figure(seconds: dict[int, float], *, title: str = "Speedup over 1 worker") -> Figure:
-    """Measured speedup (time with 1 worker / time with n) against n, beside the ideal line."""
-    if 1 not in seconds:
-        raise ValueError("seconds must include the 1-worker time, the baseline")
-    counts = sorted(seconds)
-    speedup = [seconds[1] / seconds[n] for n in counts]
-    fig = Figure(figsize=(6, 3.6), layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot(counts, counts, "--", color="grey", label="ideal (n× faster)")
-    ax.plot(counts, speedup, "o-", label="measured")
-    for n, s in zip(counts, speedup, strict=True):
-        ax.annotate(f"{s:.1f}×", (n, s), textcoords="offset points", xytext=(4, -12), fontsize=8)
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log", base=2)
-    ax.set_xticks(counts, [str(n) for n in counts])
-    ax.set_yticks(counts, [f"{n}×" for n in counts])
-    ax.set_xlabel("workers (threads)")
-    ax.set_ylabel("speedup (× faster than 1 worker)")
-    ax.set_title(title)
-    ax.legend(frameon=False)
-    return fig
