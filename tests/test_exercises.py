@@ -2,13 +2,16 @@
 
 import pytest
 
+from workerlab.choose import CHOICES, SCENARIOS
 from workerlab.exercises import (
     CheckResult,
     check_drain,
     check_ideal_throughput,
     check_idle_share,
     check_last_send,
+    check_pipeline_seconds,
     check_predict_wall_time,
+    check_scenario_quiz,
     check_worker,
 )
 from workerlab.pool import STOP
@@ -213,3 +216,77 @@ def takes_what_is_waiting(ch):
 def test_drain_rejects_plausible_mistakes(wrong, says, no_extra_threads):
     result = check_drain(wrong)
     assert not result and says in result.message
+
+
+# --- lesson 06 -----------------------------------------------------------------------------
+
+
+def test_pipeline_seconds_accepts_the_reference():
+    assert check_pipeline_seconds(lambda n, st: sum(st) + (n - 1) * max(st))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        (lambda n, st: n * sum(st), "sequential loop"),
+        (lambda n, st: n * max(st), "fills up"),
+        (lambda n, st: n * sum(st) / len(st), "like a pool"),
+        (lambda n, st: sum(st) + (n - 1) * min(st), "*slowest*"),
+        (lambda n, st: max(st), "expected"),
+        (lambda n, st: None, "returned None"),
+    ],
+)
+def test_pipeline_seconds_rejects_plausible_mistakes(wrong, says):
+    result = check_pipeline_seconds(wrong)
+    assert not result.passed
+    assert says in result.message
+
+
+RIGHT = {number: scenario.answer for number, scenario in SCENARIOS.items()}
+
+
+def test_scenario_quiz_accepts_the_right_answers():
+    assert check_scenario_quiz(lambda: dict(RIGHT))
+    assert check_scenario_quiz(lambda: {n: f" {a.upper()} " for n, a in RIGHT.items()})
+
+
+@pytest.mark.parametrize(
+    ("number", "choice"),
+    [(n, c) for n, s in SCENARIOS.items() for c in CHOICES if c != s.answer],
+)
+def test_scenario_quiz_explains_each_wrong_choice(number, choice):
+    result = check_scenario_quiz(lambda: {**RIGHT, number: choice})
+    assert not result.passed
+    assert f"{len(SCENARIOS) - 1} of {len(SCENARIOS)} right" in result.message
+    assert f"{number}: not {choice}: {SCENARIOS[number].wrong[choice]}" in result.message
+
+
+def test_scenario_quiz_lists_every_wrong_answer_at_once():
+    result = check_scenario_quiz(lambda: {n: "sequential" for n in RIGHT})
+    assert not result.passed
+    wrong = [n for n, a in RIGHT.items() if a != "sequential"]
+    assert all(f"{n}: not sequential" in result.message for n in wrong)
+
+
+@pytest.mark.parametrize(
+    ("answers", "says"),
+    [
+        ({1: "sequential"}, "missing"),
+        ({**RIGHT, 99: "pool"}, "no scenarios [99]"),
+        ({**RIGHT, 2: "threads"}, "'threads' is not one of"),
+        ([("pool",)], "return a dict"),
+    ],
+)
+def test_scenario_quiz_rejects_malformed_answers(answers, says):
+    result = check_scenario_quiz(lambda: answers)
+    assert not result.passed
+    assert says in result.message
+
+
+def test_scenario_quiz_reports_the_scaffold_and_crashes():
+    def scaffold() -> dict[int, str]:
+        raise NotImplementedError
+
+    assert "not done yet" in check_scenario_quiz(scaffold).message
+    assert "raised" in check_scenario_quiz(lambda: 1 / 0).message
+    assert "function itself" in check_scenario_quiz(RIGHT).message

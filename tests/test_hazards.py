@@ -9,12 +9,11 @@ import time
 
 import pytest
 
+from workerlab.channel import Channel, ChannelTimeout
 from workerlab.hazards import (
-    ClosableQueue,
     DeadlockDetected,
     DemoTooLong,
     LeakedThreads,
-    QueueClosed,
     Watchdog,
     leaked_threads,
     no_leaked_threads,
@@ -156,8 +155,6 @@ def test_bad_use_gets_clear_errors():
             dog.queue(-1)
         with pytest.raises(RuntimeError, match="one demo"):
             dog.__enter__()
-    with pytest.raises(TypeError, match="maxsize"):
-        ClosableQueue("3")
 
 
 def test_detection_raises_in_the_blocked_main_thread_first():
@@ -166,116 +163,6 @@ def test_detection_raises_in_the_blocked_main_thread_first():
             dog.queue().get()
         assert "all threads are asleep" in caught.value.report
     assert dog.deadlocked, "the watchdog's record counts, even if the block handled the error"
-
-
-# --- the leak checker -----------------------------------------------------------------------
-
-
-def test_the_leak_checker_catches_a_real_leak_and_says_where_it_is_blocked():
-    jobs = ClosableQueue()
-
-    def forgotten_worker():
-        with contextlib.suppress(QueueClosed):  # closed: the worker's cue to stop
-            while True:
-                jobs.get()
-
-    thread = threading.Thread(target=forgotten_worker, name="forgotten")
-    with pytest.raises(LeakedThreads) as caught, no_leaked_threads(grace=0.1):
-        thread.start()
-    message = str(caught.value)
-    assert 'thread "forgotten" (daemon=False) blocked at:' in message
-    assert "forgotten_worker  test_hazards.py:" in message
-    assert caught.value.threads == [thread]
-    jobs.close()  # the fix: close the queue, and the worker drains it and stops
-    thread.join(5)
-    assert not thread.is_alive()
-
-
-def test_the_leak_checker_passes_a_clean_run_and_waits_for_ending_threads():
-    with no_leaked_threads(grace=2.0):
-        threading.Thread(target=time.sleep, args=(0.1,), name="almost-done").start()
-
-
-def test_leaked_threads_can_ignore_some():
-    stop = threading.Event()
-    baseline = set(threading.enumerate())
-    thread = threading.Thread(target=stop.wait, args=(5,), name="known-helper")
-    thread.start()
-    try:
-        assert leaked_threads(baseline, grace=0, ignore=lambda t: t.name == "known-helper") == []
-        assert leaked_threads(baseline, grace=0) == [thread]
-        assert where(thread)[0].function == "wait"
-    finally:
-        stop.set()
-        thread.join()
-    with pytest.raises(TypeError):
-        where("thread")
-    with pytest.raises(ValueError), no_leaked_threads(grace=-1):
-        pass
-
-
-# --- the closable queue ---------------------------------------------------------------------
-
-
-def test_a_closed_queue_refuses_puts_and_drains_before_refusing_gets():
-    jobs = ClosableQueue(maxsize=3)
-    jobs.put(1)
-    jobs.put(2)
-    jobs.close()
-    jobs.close()  # twice is harmless
-    with pytest.raises(QueueClosed, match="put on a closed queue"):
-        jobs.put(3)
-    assert [jobs.get(), jobs.get()] == [1, 2]
-    with pytest.raises(QueueClosed):
-        jobs.get()
-
-
-def test_closing_wakes_blocked_getters_and_putters():
-    empty, full = ClosableQueue(), ClosableQueue(maxsize=1)
-    full.put(0)
-    outcomes = []
-
-    def get():
-        try:
-            empty.get(timeout=10)
-        except QueueClosed:
-            outcomes.append("getter woke")
-
-    def put():
-        try:
-            full.put(1, timeout=10)
-        except QueueClosed:
-            outcomes.append("putter woke")
-
-    threads = [threading.Thread(target=get), threading.Thread(target=put)]
-    for thread in threads:
-        thread.start()
-    give_up = time.monotonic() + 10
-    while not all(where(t) and where(t)[0].function == "wait" for t in threads):
-        assert time.monotonic() < give_up, "both threads should be waiting in the queue"
-        time.sleep(0.005)  # close only once both really wait: the wake-up is what we test
-    empty.close()
-    full.close()
-    for thread in threads:
-        thread.join(10)
-    assert sorted(outcomes) == ["getter woke", "putter woke"]
-
-
-def test_closable_queue_keeps_queue_timeouts():
-    jobs = ClosableQueue(maxsize=1)
-    with pytest.raises(queue.Empty):
-        jobs.get(timeout=0.01)
-    with pytest.raises(queue.Empty):
-        jobs.get(block=False)
-    jobs.put(1)
-    with pytest.raises(queue.Full):
-        jobs.put(2, timeout=0.01)
-    with pytest.raises(queue.Full):
-        jobs.put(2, block=False)
-    with pytest.raises(ValueError, match="timeout"):
-        jobs.put(2, timeout=-1)
-    with pytest.raises(ValueError, match="timeout"):
-        ClosableQueue().get(timeout=-1)
 
 
 def test_the_time_limit_ends_a_demo_that_never_deadlocks():
@@ -327,3 +214,62 @@ def test_the_watchdog_remembers_which_threads_were_joined():
         first.join()
         assert dog.joined == [first]
     assert set(dog.joined) == {first, second}  # leaving the block joined the other one
+
+
+def test_a_channel_wait_is_outside_the_watchdogs_reach_and_ends_at_its_own_timeout():
+    inbox = Channel(0, name="inbox", timeout=0.5)
+    with Watchdog(grace=0.1, limit=0.3) as dog:
+        waiter = dog.start(inbox.recv, name="waiter")
+        waiter.join()
+    assert not dog.deadlocked, "a thread blocked in a Channel counts as running"
+    assert isinstance(dog.called_off, DemoTooLong)
+    assert 'thread "waiter" [running]' in dog.report
+    assert "recv  channel.py:" in dog.report
+    assert isinstance(waiter.error, ChannelTimeout), "the channel's own timeout ended it"
+
+
+# --- the leak checker -----------------------------------------------------------------------
+
+
+def test_the_leak_checker_catches_a_real_leak_and_says_where_it_is_blocked():
+    jobs = Channel(1, name="jobs")
+
+    def forgotten_worker():
+        for _ in jobs:  # ends once the channel is closed and drained
+            pass
+
+    thread = threading.Thread(target=forgotten_worker, name="forgotten")
+    with pytest.raises(LeakedThreads) as caught, no_leaked_threads(grace=0.1):
+        thread.start()
+    message = str(caught.value)
+    assert 'thread "forgotten" (daemon=False) blocked at:' in message
+    assert "recv  channel.py:" in message, "the innermost call of the channel is named"
+    assert "_wait" not in message, "the channel's private helper is machinery, not shown"
+    assert "forgotten_worker  test_hazards.py:" in message
+    assert caught.value.threads == [thread]
+    jobs.close()  # the fix: close the channel, and the worker drains it and stops
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_the_leak_checker_passes_a_clean_run_and_waits_for_ending_threads():
+    with no_leaked_threads(grace=2.0):
+        threading.Thread(target=time.sleep, args=(0.1,), name="almost-done").start()
+
+
+def test_leaked_threads_can_ignore_some():
+    stop = threading.Event()
+    baseline = set(threading.enumerate())
+    thread = threading.Thread(target=stop.wait, args=(5,), name="known-helper")
+    thread.start()
+    try:
+        assert leaked_threads(baseline, grace=0, ignore=lambda t: t.name == "known-helper") == []
+        assert leaked_threads(baseline, grace=0) == [thread]
+        assert where(thread)[0].function == "wait"
+    finally:
+        stop.set()
+        thread.join()
+    with pytest.raises(TypeError):
+        where("thread")
+    with pytest.raises(ValueError), no_leaked_threads(grace=-1):
+        pass

@@ -44,3 +44,15 @@ def test_start_rejects_bad_numbers():
         start("01")
     with pytest.raises(ValueError, match="grace"):
         extra_threads(set(), grace=-1)
+
+
+def test_the_kernels_own_threads_are_not_leaks():
+    from zmq.utils.garbage import GarbageCollector
+
+    before = set(threading.enumerate())
+    collector = GarbageCollector()  # what pyzmq starts when a kernel sends a big figure
+    collector.start()
+    try:
+        assert extra_threads(before, grace=0) == []
+    finally:
+        collector.stop()

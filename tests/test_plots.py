@@ -160,3 +160,56 @@ def test_buffer_effect_and_spawn_costs():
     assert ax.get_xscale() == "log" and len(ax.patches) == 3
     with pytest.raises(ValueError, match="positive"):
         spawn_costs({"thread": 0})
+
+
+# --- lesson 06 -----------------------------------------------------------------------------
+
+
+def _sweep(kind, speedups, ideal):
+    from workerlab.choose import Sweep, Workload
+
+    workers = (1, 2, 4)
+    bound = "cpu" if max(ideal) < 4 else "io"
+    return Sweep(kind, Workload(bound, 10, 8), workers, tuple(1 / s for s in speedups), 1.0, 2)
+
+
+def test_speedup_plot_draws_each_kind_and_the_ideal():
+    from workerlab.plots import speedup_vs_workers
+
+    sweeps = {
+        "threads": _sweep("threads", (1.0, 0.9, 0.9), (1, 2, 2)),
+        "processes": _sweep("processes", (1.0, 1.8, 1.9), (1, 2, 2)),
+    }
+    ax = speedup_vs_workers(sweeps, title="CPU").axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"threads", "processes", "ideal"}
+    assert list(lines["ideal"].get_ydata()) == [1, 2, 2]  # capped at the 2 cores
+    assert list(lines["processes"].get_ydata()) == pytest.approx([1.0, 1.8, 1.9])
+    assert ax.get_ylabel() == "speedup over a plain loop (×)"
+    with pytest.raises(ValueError):
+        speedup_vs_workers({})
+
+
+def test_load_curves_draw_three_panels_with_both_runs():
+    from workerlab.choose import LoadResult
+    from workerlab.plots import load_curves
+
+    free = [LoadResult(c, None, 1.0, 100, 100 * (c - 1), (0.01,), c) for c in (1, 2, 4)]
+    limited = [LoadResult(c, 2, 1.0, 200, 0, (0.01,), 2) for c in (1, 2, 4)]
+    fig = load_curves(free, limited, capacity=2)
+    assert len(fig.axes) == 3
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert labels[:2] == ["no limit", "limit = 2"]
+    assert [ax.get_xlabel() for ax in fig.axes] == ["concurrent clients"] * 3
+    assert list(fig.axes[2].get_lines()[0].get_ydata()) == pytest.approx([0, 50, 75])
+
+
+def test_crossover_plot_is_log_log_per_job():
+    from workerlab.choose import OverheadPoint
+    from workerlab.plots import job_size_crossover
+
+    points = [OverheadPoint(10, 5, 1e-6, 2e-4), OverheadPoint(10**4, 5, 1e-3, 6e-4)]
+    ax = job_size_crossover(points, crossover=10**4).axes[0]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert list(ax.get_lines()[0].get_ydata()) == pytest.approx([1, 1000])  # µs
+    assert ax.get_ylabel() == "wall time per job (µs)"

@@ -166,11 +166,7 @@ class Context:
             self._parent._forget(self)
 
     def _expire_if_due(self) -> None:
-        if (
-            self._err is None
-            and self._deadline is not None
-            and time.monotonic() >= self._deadline
-        ):
+        if self._err is None and self._deadline is not None and time.monotonic() >= self._deadline:
             self._cancel(DeadlineExceeded(f"context {self.name}: deadline exceeded"), None)
 
     def _on_deadline(self) -> None:
@@ -447,8 +443,9 @@ class PoolReport:
         A job is *interrupted* when its error holds a :class:`ContextError`: the context
         ended while it ran. Ready for :func:`workerlab.plots.timeline`.
         """
-        outcome = {e.job.id: "interrupted" if errors_is(e, ContextError) else "failed"
-                   for e in self.errors}
+        outcome = {
+            e.job.id: "interrupted" if errors_is(e, ContextError) else "failed" for e in self.errors
+        }
         return [
             Span(s.worker, outcome.get(s.job, "job"), s.job, s.start, s.end)
             for s in self.trace.spans("job")
@@ -502,9 +499,7 @@ def run_pool(
                     errors.put(wrap(job, error))
 
     started = time.perf_counter()
-    threads = [
-        threading.Thread(target=worker, name=f"worker-{n}") for n in range(1, workers + 1)
-    ]
+    threads = [threading.Thread(target=worker, name=f"worker-{n}") for n in range(1, workers + 1)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -390,10 +390,18 @@ def check_is_kind(fn: Callable[[BaseException, type[BaseException]], bool]) -> C
         (cancelled, Cancelled, True, None),
         (one_level, Cancelled, True, "the JobError wraps the cancellation: look at `__cause__`."),
         (two_levels, Cancelled, True, "follow `__cause__` all the way down, not one level."),
-        (grouped, DeadlineExceeded, True,
-         "an ExceptionGroup holds its errors in `.exceptions`: look inside each one."),
-        (_raised(lambda: DeadlineExceeded()), ContextError, True,
-         "a DeadlineExceeded *is* a ContextError: compare with isinstance, not type() ==."),
+        (
+            grouped,
+            DeadlineExceeded,
+            True,
+            "an ExceptionGroup holds its errors in `.exceptions`: look inside each one.",
+        ),
+        (
+            _raised(lambda: DeadlineExceeded()),
+            ContextError,
+            True,
+            "a DeadlineExceeded *is* a ContextError: compare with isinstance, not type() ==.",
+        ),
         (failed, Cancelled, False, "a job that failed with ValueError was not cancelled."),
         (grouped, KeyError, False, "nothing in that group is a KeyError."),
         (failed, JobError, True, "the error itself counts too, not only what it wraps."),
@@ -652,6 +660,101 @@ def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
             False, f"the barista received {list(got)!r}; expected {orders!r} (no sentinel)."
         )
     return CheckResult(True, "right: a receiver first, a sentinel last, and a join: no deadlock.")
+
+
+# --- lesson 06 -----------------------------------------------------------------------------
+
+
+def check_pipeline_seconds(fn: Callable[[int, list[float]], float]) -> CheckResult:
+    """Lesson 06, exercise 1: how long ``items`` items take through one-worker stages."""
+    cases = [
+        (100, [0.003, 0.001, 0.006]),
+        (1, [0.002, 0.005]),
+        (10, [0.004, 0.004]),
+        (50, [0.010]),
+        (20, [0.001, 0.008, 0.002]),
+    ]
+    for items, stages in cases:
+        got, problem = _call(fn, items, list(stages))
+        if problem is not None:
+            return problem
+        want = sum(stages) + (items - 1) * max(stages)
+        if _close(got, want):
+            continue
+        said = f"for {items} items through stages of {stages} s you said {got:.4g} s"
+        if _close(got, items * sum(stages)):
+            return CheckResult(
+                False,
+                f"{said}: that is the sequential loop. In a pipeline the stages work on "
+                "different items at the same time.",
+            )
+        if _close(got, items * max(stages)):
+            return CheckResult(
+                False,
+                f"{said}: almost. The slowest stage sets the pace, but the first item must "
+                "also pass through every stage before the pace starts (the pipe fills up).",
+            )
+        if _close(got, items * sum(stages) / len(stages)):
+            return CheckResult(
+                False,
+                f"{said}: that assumes the work spreads evenly over the stages, like a "
+                "pool; but each item must go through the slowest stage, one at a time.",
+            )
+        if _close(got, sum(stages) + (items - 1) * min(stages)):
+            return CheckResult(False, f"{said}: the *slowest* stage sets the pace, not the fastest")
+        return CheckResult(False, f"{said}; expected {want:.4g} s.")
+    return CheckResult(
+        True,
+        "right: the first item takes the sum of the stages, then one item leaves every "
+        "max(stage) seconds; the slowest stage sets the pace.",
+    )
+
+
+def check_scenario_quiz(fn: Callable[[], dict[int, str]]) -> CheckResult:
+    """Lesson 06, exercise 2: the right tool for each scenario in ``choose.SCENARIOS``.
+
+    Every wrong answer gets its own explanation (why that tool does not fit that situation),
+    all at once, so one run of the check teaches as much as possible.
+    """
+    from workerlab.choose import CHOICES, SCENARIOS
+
+    if not callable(fn):
+        return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
+    try:
+        answers = fn()
+    except NotImplementedError:
+        return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
+    except Exception as error:  # the learner's code may raise anything; report it plainly
+        return CheckResult(False, f"calling it raised {error!r}")
+    if not isinstance(answers, dict):
+        return CheckResult(
+            False, f"return a dict {{scenario number: choice}}, got {type(answers).__name__}"
+        )
+    missing = sorted(set(SCENARIOS) - set(answers))
+    if missing:
+        return CheckResult(False, f"answer every scenario: {missing} are missing.")
+    extra = sorted(set(answers) - set(SCENARIOS), key=str)
+    if extra:
+        return CheckResult(
+            False, f"there are no scenarios {extra}; the keys are 1 to {len(SCENARIOS)}."
+        )
+    notes = []
+    for number, scenario in SCENARIOS.items():
+        choice = answers[number]
+        normalised = choice.strip().lower() if isinstance(choice, str) else choice
+        if normalised not in CHOICES:
+            notes.append(f"{number}: {choice!r} is not one of {', '.join(CHOICES)}.")
+        elif normalised != scenario.answer:
+            notes.append(f"{number}: not {normalised}: {scenario.wrong[normalised]}")
+    if notes:
+        right = len(SCENARIOS) - len(notes)
+        return CheckResult(False, f"{right} of {len(SCENARIOS)} right. " + " ".join(notes))
+    return CheckResult(
+        True,
+        f"all {len(SCENARIOS)} right. Sequential until there is a bottleneck; a pool for "
+        "independent I/O (its size is the limit); processes for CPU; asyncio for many waits; "
+        "a pipeline for stages; a job queue when jobs must survive the process.",
+    )
 
 
 # --- lesson 07 -----------------------------------------------------------------------------

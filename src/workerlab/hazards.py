@@ -22,8 +22,9 @@ normally with the report kept for the cell to show::
         dog.join(worker)          # nobody ever puts a job: all threads are asleep
     print(dog.report)
 
-A thread blocked in a plain ``queue.Queue.get()`` or ``time.sleep`` is out of its reach:
-the watchdog counts it as running, and could not release it anyway.
+A thread blocked in a plain ``queue.Queue.get()``, in ``time.sleep`` or in lesson 03's
+:class:`~workerlab.channel.Channel` is out of its reach: the watchdog counts it as running,
+and could not release it anyway (a ``Channel`` wait does end by itself, at its timeout).
 
 **The leak checker.** :func:`no_leaked_threads`, modelled on Go's goleak: threads alive
 at the end of a block that were not alive at its start are leaks. It retries for a short
@@ -33,6 +34,7 @@ leaked thread and where it is blocked. The project's tests run every test inside
 
 from __future__ import annotations
 
+import os
 import queue
 import sys
 import sysconfig
@@ -55,8 +57,20 @@ _LIBRARY_FOLDERS = tuple(
     for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
 )
 _THIS_FILE = str(Path(__file__).resolve())
+_PACKAGE = str(Path(__file__).resolve().parent) + os.sep
 #: The watchdog's waiting machinery: hidden from reports, which show what the demo called.
 _MACHINERY = {"wait_until", "attempt", "<lambda>"}
+
+
+def _is_private_helper(resolved: str, function: str) -> bool:
+    """A ``_helper`` of a workerlab module (say ``Channel._wait``): machinery, not a call site.
+
+    Hidden from reports so the frames they have room for show what was called (``recv``,
+    ``__iter__``) and the learner's line that called it.
+    """
+    return resolved.startswith(_PACKAGE) and function.startswith("_") and not (
+        function.startswith("__") and function.endswith("__")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,18 +106,21 @@ def _short_file(filename: str) -> str:
 
 
 def _frames(frame: FrameType | None) -> list[FrameInfo]:
-    """The stack from ``frame`` outwards, innermost first, without the watchdog's machinery."""
+    """The stack from ``frame`` outwards, innermost first, without the watchdog's machinery
+    or the private helpers of workerlab's modules."""
     frames = []
     shown_own = False  # of this module, only the primitive called (say ``get``) is shown
     while frame is not None:
         filename = frame.f_code.co_filename
         resolved = str(Path(filename).resolve()) if not filename.startswith("<") else filename
+        name = frame.f_code.co_name
         own = resolved == _THIS_FILE
-        if not own or (not shown_own and frame.f_code.co_name not in _MACHINERY):
+        hidden = own and (shown_own or name in _MACHINERY)
+        if not hidden and not _is_private_helper(resolved, name):
             shown_own = shown_own or own
             frames.append(
                 FrameInfo(
-                    function=frame.f_code.co_name,
+                    function=name,
                     file=_short_file(filename),
                     line=frame.f_lineno,
                     library=resolved.startswith((*_LIBRARY_FOLDERS, "<frozen")),
@@ -591,72 +608,3 @@ def no_leaked_threads(
     if leaks:
         raise LeakedThreads(leaks)
 
-
-# --- the closable queue of lesson 05 --------------------------------------------------------
-
-
-class QueueClosed(Exception):
-    """Put on a closed queue, or get from one that is closed and empty."""
-
-
-class ClosableQueue(queue.Queue):
-    """A ``queue.Queue`` that its producer can close, as a Go channel is closed.
-
-    After :meth:`close`, ``put`` raises :class:`QueueClosed` at once (Go panics with "send
-    on closed channel"), and ``get`` still returns what is queued, then raises
-    :class:`QueueClosed`, so workers drain the queue and stop without any sentinel.
-    Python 3.13 added the same to ``queue.Queue`` itself, as ``shutdown()`` and
-    ``queue.ShutDown``; this class gives lesson 05 the idea on Python 3.11 and 3.12.
-    """
-
-    def __init__(self, maxsize: int = 0) -> None:
-        super().__init__(positive_int("maxsize", maxsize, minimum=0))
-        self.closed = False
-
-    def close(self) -> None:
-        """No more puts; wake every waiting getter and putter. Closing twice is harmless."""
-        with self.mutex:
-            self.closed = True
-            self.not_empty.notify_all()
-            self.not_full.notify_all()
-
-    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-        """``queue.Queue.put``, but raise :class:`QueueClosed` once the queue is closed,
-        also while waiting for room in a full queue."""
-        if timeout is not None:
-            positive_number("timeout", timeout, allow_zero=True)
-        with self.not_full:
-            if self.closed:
-                raise QueueClosed("put on a closed queue")
-            if self.maxsize > 0 and block:
-                end = None if timeout is None else time.monotonic() + timeout
-                while self._qsize() >= self.maxsize and not self.closed:
-                    left = None if end is None else end - time.monotonic()
-                    if left is not None and left <= 0:
-                        raise queue.Full
-                    self.not_full.wait(left)
-                if self.closed:
-                    raise QueueClosed("put on a closed queue")
-            elif self.maxsize > 0 and self._qsize() >= self.maxsize:
-                raise queue.Full
-            self._put(item)
-            self.unfinished_tasks += 1
-            self.not_empty.notify()
-
-    def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        """``queue.Queue.get``, but once the queue is closed *and* empty, raise
-        :class:`QueueClosed` (also in a getter that was already waiting)."""
-        if timeout is not None:
-            positive_number("timeout", timeout, allow_zero=True)
-        with self.not_empty:
-            end = None if timeout is None else time.monotonic() + timeout
-            while not self._qsize():
-                if self.closed:
-                    raise QueueClosed("get on a closed, empty queue")
-                left = None if end is None else end - time.monotonic()
-                if not block or (left is not None and left <= 0):
-                    raise queue.Empty
-                self.not_empty.wait(left)
-            item = self._get()
-            self.not_full.notify()
-            return item

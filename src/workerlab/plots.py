@@ -11,13 +11,16 @@ A notebook shows a returned figure by ending a cell with it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from workerlab.trace import Span
 from workerlab.validate import positive_number
+
+if TYPE_CHECKING:  # only for type hints: plots never runs a lesson's code
+    from workerlab.choose import LoadResult, OverheadPoint, Sweep
 
 #: Colours for the usual labels, so every lesson paints "read" or "job" the same way.
 LABEL_COLOURS = {
@@ -151,17 +154,37 @@ def stop_latency(
     ax = fig.add_subplot()
     for n, interval in enumerate(intervals):
         runs = polling[interval]
-        ax.scatter([interval * 1e3] * len(runs), [r * 1e3 for r in runs], color="tab:orange",
-                   alpha=0.5, s=18, label="polling: single runs" if n == 0 else None)
+        ax.scatter(
+            [interval * 1e3] * len(runs),
+            [r * 1e3 for r in runs],
+            color="tab:orange",
+            alpha=0.5,
+            s=18,
+            label="polling: single runs" if n == 0 else None,
+        )
     medians = [sorted(polling[i])[len(polling[i]) // 2] * 1e3 for i in intervals]
-    ax.plot([i * 1e3 for i in intervals], medians, "o-", color="tab:orange",
-            label="polling ctx.err() every interval (median)")
+    ax.plot(
+        [i * 1e3 for i in intervals],
+        medians,
+        "o-",
+        color="tab:orange",
+        label="polling ctx.err() every interval (median)",
+    )
     xs = [0, intervals[-1] * 1e3]
-    ax.plot(xs, xs, "--", color="tab:gray",
-            label="one whole interval late (worst case, before scheduling delays)")
+    ax.plot(
+        xs,
+        xs,
+        "--",
+        color="tab:gray",
+        label="one whole interval late (worst case, before scheduling delays)",
+    )
     wait_median = sorted(waiting)[len(waiting) // 2] * 1e3
-    ax.axhline(wait_median, color="tab:blue", linewidth=2,
-               label=f"waiting on the context (median {wait_median:.1f} ms)")
+    ax.axhline(
+        wait_median,
+        color="tab:blue",
+        linewidth=2,
+        label=f"waiting on the context (median {wait_median:.1f} ms)",
+    )
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("poll interval (ms)")
@@ -389,4 +412,122 @@ def spawn_costs(costs: dict[str, float], *, claim: tuple[str, float] | None = No
     ax.invert_yaxis()
     ax.set_xlabel("time to start one and wait for it to end (µs, log scale)")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+# --- lesson 06 -----------------------------------------------------------------------------
+
+#: One colour per kind of worker, the same in every lesson-06 plot.
+KIND_COLOURS = {"threads": "tab:blue", "processes": "tab:orange", "asyncio": "tab:green"}
+
+
+def speedup_vs_workers(sweeps: Mapping[str, Sweep], *, title: str = "Speedup") -> Figure:
+    """Measured speedup against worker count for each kind of worker, beside the ideal.
+
+    ``sweeps`` maps a kind (threads, processes, asyncio) to a ``workerlab.choose.Sweep``.
+    The dashed line is what theory promises (the sweep's ``ideal``). Introduced in lesson 06.
+    """
+    if not sweeps:
+        raise ValueError("sweeps is empty: run choose.speedup_sweep first")
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    ideal_drawn: dict[tuple[int, ...], tuple[float, ...]] = {}
+    for kind, sweep in sweeps.items():
+        ax.plot(
+            sweep.workers,
+            sweep.speedups,
+            marker="o",
+            color=KIND_COLOURS.get(kind),
+            label=kind,
+        )
+        ideal_drawn[tuple(sweep.workers)] = tuple(sweep.ideal)
+    for n, (workers, ideal) in enumerate(sorted(ideal_drawn.items(), key=lambda i: -len(i[0]))):
+        ax.plot(workers, ideal, "k--", linewidth=1, label="ideal" if n == 0 else None)
+    ax.set_xscale("log", base=2)
+    all_workers = sorted({w for sweep in sweeps.values() for w in sweep.workers})
+    ax.set_xticks(all_workers, [str(w) for w in all_workers])
+    ax.set_xlabel("workers (threads, processes or concurrent tasks)")
+    ax.set_ylabel("speedup over a plain loop (×)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend(loc="upper left", frameon=False)
+    return fig
+
+
+def load_curves(
+    unlimited: Sequence[LoadResult],
+    limited: Sequence[LoadResult] = (),
+    *,
+    capacity: int | None = None,
+) -> Figure:
+    """Throughput, latency and refusals against client concurrency, side by side.
+
+    ``unlimited`` and ``limited`` are ``workerlab.choose.LoadResult`` lists (clients calling
+    freely, and through a concurrency limit). A dotted line marks the service's ``capacity``.
+    Introduced in lesson 06.
+    """
+    if not unlimited:
+        raise ValueError("unlimited is empty: run choose.load_sweep first")
+    fig = Figure(figsize=(10, 3.2), layout="constrained")
+    axes = fig.subplots(1, 3)
+    panels = [
+        ("throughput (ok requests/s)", lambda r: r.throughput),
+        ("median service latency (ms)", lambda r: r.median_latency * 1e3),
+        ("refused (% of responses)", lambda r: r.error_share * 100),
+    ]
+    runs = [("no limit", unlimited, "tab:red")]
+    if limited:
+        runs.append((f"limit = {limited[0].limit}", limited, "tab:blue"))
+    for ax, (ylabel, value) in zip(axes, panels, strict=True):
+        for label, results, colour in runs:
+            ax.plot(
+                [r.clients for r in results],
+                [value(r) for r in results],
+                marker="o",
+                color=colour,
+                label=label,
+            )
+        if capacity is not None:
+            ax.axvline(capacity, color="gray", linestyle=":", label=f"capacity = {capacity}")
+        ax.set_xscale("log", base=2)
+        ticks = sorted({r.clients for _, results, _ in runs for r in results})
+        ax.set_xticks(ticks, [str(t) for t in ticks])
+        ax.set_xlabel("concurrent clients")
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(loc="lower right", frameon=False, fontsize=8)
+    fig.suptitle("A service with limited capacity, under growing load")
+    return fig
+
+
+def job_size_crossover(points: Sequence[OverheadPoint], crossover: int | None = None) -> Figure:
+    """Seconds per job against job size, in a plain loop and through a process pool.
+
+    ``points`` are ``workerlab.choose.OverheadPoint``; both axes are logarithmic. A dotted
+    line marks ``crossover``, the size from which the pool wins. Introduced in lesson 06.
+    """
+    if not points:
+        raise ValueError("points is empty: run choose.overhead_sweep first")
+    points = sorted(points, key=lambda p: p.size)
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    sizes = [p.size for p in points]
+    ax.plot(
+        sizes, [p.sequential * 1e6 for p in points], marker="o", color="black", label="plain loop"
+    )
+    ax.plot(
+        sizes,
+        [p.pooled * 1e6 for p in points],
+        marker="o",
+        color=KIND_COLOURS["processes"],
+        label="process pool, one job at a time",
+    )
+    if crossover is not None:
+        ax.axvline(crossover, color="gray", linestyle=":", label="the pool starts to win")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("job size (loop iterations)")
+    ax.set_ylabel("wall time per job (µs)")
+    ax.set_title("Tiny jobs: the per-job overhead decides")
+    ax.legend(loc="upper left", frameon=False)
     return fig
