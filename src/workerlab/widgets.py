@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipywidgets as w
 from IPython.display import display
 
-from workerlab import blocking, plots, pool
+from workerlab import blocking, jobqueue, plots, pool
 from workerlab.validate import positive_int
 
 
@@ -86,3 +86,31 @@ def pool_explorer() -> w.VBox:
     run.on_click(on_run)
     on_run()  # show a first run straight away
     return w.VBox([w.HBox([workers, buffer]), w.HBox([latency, jobs]), run, summary_line, output])
+
+
+def crash_explorer() -> w.VBox:
+    """Lesson 07: choose workers, lease and where to SIGKILL a worker; run; read the tally.
+
+    Each run starts real worker processes on a fresh SQLite queue (about 2–4 s), kills one
+    worker where you chose, lets a replacement finish, and draws every attempt.
+    """
+    workers = w.IntSlider(value=2, min=1, max=4, description="workers")
+    lease = w.FloatSlider(value=0.5, min=0.3, max=2.0, step=0.1, description="lease (s)")
+    kill = w.ToggleButtons(options=jobqueue.KILLS, value=jobqueue.KILLS[2], description="kill")
+    run = w.Button(description="Run 12 jobs", button_style="primary", icon="play")
+    summary_line = w.Label("Press Run: real processes start, one may be killed.")
+    output = w.Output()
+
+    def on_run(_button: w.Button | None = None) -> None:
+        run.disabled, run.description = True, "running…"
+        try:
+            spans, result = jobqueue.crash_run(workers.value, lease.value, kill.value)
+            summary_line.value = str(result)
+            with output:
+                output.clear_output(wait=True)
+                display(plots.timeline(spans, title=f"kill: {kill.value}, lease {lease.value:g} s"))
+        finally:
+            run.disabled, run.description = False, "Run 12 jobs"
+
+    run.on_click(on_run)
+    return w.VBox([w.HBox([workers, lease]), kill, run, summary_line, output])
