@@ -215,6 +215,8 @@ def test_parallel_check_measures_loop_pool_and_free_cores_and_leaves_no_process(
     assert multiprocessing.active_children() == []
     with pytest.raises(ValueError, match="attempts"):
         choose.parallel_check(Workload("cpu", 10, 1), attempts=0)
+    with pytest.raises(ValueError, match="chunksize"):
+        choose.parallel_check(Workload("cpu", 10, 1), chunksize=0)
 
 
 def test_parallel_check_asks_for_what_the_measured_cores_allow():

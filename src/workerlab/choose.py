@@ -423,8 +423,9 @@ def parallel_check(
     workers: int = 2,
     *,
     target_share: float = 0.65,
-    attempts: int = 5,
-    probe_seconds: float = 0.05,
+    attempts: int = 6,
+    probe_seconds: float = 0.1,
+    chunksize: int | None = None,
 ) -> ParallelCheck:
     """How much of the speedup the machine's free cores allow does a process pool reach?
 
@@ -437,6 +438,10 @@ def parallel_check(
     best attempt is returned. With 2 free cores the allowed speedup is 2, so the default
     asks for 1.3×; while other programs hold cores it asks for proportionally less.
 
+    The jobs go in ``chunksize`` trips (default: one trip per worker), so on a busy machine
+    the pool does not also wait for this process to be scheduled between jobs; pass
+    ``chunksize=1`` to check the one-job-at-a-time pool of :func:`overhead_sweep`.
+
     The free cores are measured by the pool's own workers: this checks that the pool turns
     the cores it can get into speed (its start-up and per-job costs do not eat it), not
     that the pool has as many processes as it was asked for (``process_pool`` does that).
@@ -446,6 +451,9 @@ def parallel_check(
     positive_number("target_share", target_share)
     positive_int("attempts", attempts)
     positive_number("probe_seconds", probe_seconds)
+    if chunksize is None:
+        chunksize = -(-workload.jobs // workers)  # one trip per worker
+    positive_int("chunksize", chunksize)
     fn = cpu_job if workload.bound == "cpu" else io_job
     best: ParallelCheck | None = None
     with process_pool(workers) as pool:
@@ -455,7 +463,7 @@ def parallel_check(
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             before = _free_cores(pool, workers, probe_seconds)
             start = time.perf_counter()
-            list(pool.map(fn, workload.args()))
+            list(pool.map(fn, workload.args(), chunksize=chunksize))
             pooled = time.perf_counter() - start
             after = _free_cores(pool, workers, probe_seconds)
             check = ParallelCheck(
