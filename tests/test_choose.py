@@ -208,22 +208,25 @@ def test_every_scenario_explains_every_wrong_choice():
     assert {s.answer for s in SCENARIOS.values()} == set(CHOICES)
 
 
-def test_best_of_stops_at_the_target_and_keeps_the_best():
-    values = iter([1.0, 1.2, 1.5, 9.0])
-    calls = []
-
-    def measure() -> float:
-        calls.append(1)
-        return next(values)
-
-    assert choose.best_of(measure, target=1.4) == 1.5 and len(calls) == 3
-    assert choose.best_of(lambda: 0.5, target=1.0, attempts=2) == 0.5
-    assert choose.load_average() >= 0 or choose.load_average() != choose.load_average()
+def test_parallel_check_measures_loop_pool_and_free_cores_and_leaves_no_process():
+    check = choose.parallel_check(Workload("cpu", 2_000, 4), attempts=2, probe_seconds=0.01)
+    assert check.workers == 2 and 1 <= check.attempts <= 2
+    assert check.speedup > 0 and 0 < check.loop_cores <= 1 and check.free_cores > 0
+    assert multiprocessing.active_children() == []
+    with pytest.raises(ValueError, match="attempts"):
+        choose.parallel_check(Workload("cpu", 10, 1), attempts=0)
+    with pytest.raises(ValueError, match="chunksize"):
+        choose.parallel_check(Workload("cpu", 10, 1), chunksize=0)
 
 
-def test_busy_machine_says_why(monkeypatch):
-    monkeypatch.setattr(choose, "cores", lambda: 2)
-    monkeypatch.setattr(choose, "load_average", lambda: 7.5)
-    assert "load average 7.5 on 2 cores" in choose.busy_machine()
-    monkeypatch.setattr(choose, "load_average", lambda: 2.0)
-    assert choose.busy_machine() is None
+def test_parallel_check_asks_for_what_the_measured_cores_allow():
+    idle = choose.ParallelCheck(2, speedup=1.6, loop_cores=1.0, free_cores=1.9, attempts=1)
+    assert idle.allowed == pytest.approx(1.9) and idle.share == pytest.approx(1.6 / 1.9)
+    # more free cores than workers cannot help; a loop slowed by other programs raises the bar
+    capped = choose.ParallelCheck(2, speedup=1.0, loop_cores=0.5, free_cores=3.0, attempts=1)
+    assert capped.allowed == pytest.approx(4.0) and capped.share == pytest.approx(0.25)
+
+
+def test_load_average_is_a_number_or_nan():
+    load = choose.load_average()
+    assert load >= 0 or load != load

@@ -744,7 +744,8 @@ def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
 
 def check_pipeline_seconds(fn: Callable[[int, list[float]], float]) -> CheckResult:
     """Lesson 06, exercise 1: how long ``items`` items take through one-worker stages."""
-    cases = [
+    cases = [  # a short run first: its mistakes are far apart, so each is told apart
+        (3, [0.003, 0.001, 0.006]),
         (100, [0.003, 0.001, 0.006]),
         (1, [0.002, 0.005]),
         (10, [0.004, 0.004]),
@@ -758,7 +759,8 @@ def check_pipeline_seconds(fn: Callable[[int, list[float]], float]) -> CheckResu
         want = sum(stages) + (items - 1) * max(stages)
         if _close(got, want):
             continue
-        said = f"for {items} items through stages of {stages} s you said {got:.4g} s"
+        noun = "item" if items == 1 else "items"
+        said = f"for {items} {noun} through stages of {stages} s you said {got:.4g} s"
         if _close(got, items * sum(stages)):
             return CheckResult(
                 False,
@@ -777,14 +779,16 @@ def check_pipeline_seconds(fn: Callable[[int, list[float]], float]) -> CheckResu
                 f"{said}: that assumes the work spreads evenly over the stages, like a "
                 "pool; but each item must go through the slowest stage, one at a time.",
             )
+        if _close(got, sum(stages) + items * max(stages)):
+            return CheckResult(
+                False,
+                f"{said}: one slowest stage too many. The first item's time already "
+                "includes its pass through the slowest stage.",
+            )
         if _close(got, sum(stages) + (items - 1) * min(stages)):
             return CheckResult(False, f"{said}: the *slowest* stage sets the pace, not the fastest")
         return CheckResult(False, f"{said}; expected {want:.4g} s.")
-    return CheckResult(
-        True,
-        "right: the first item takes the sum of the stages, then one item leaves every "
-        "max(stage) seconds; the slowest stage sets the pace.",
-    )
+    return CheckResult(True, "right: the pipe fills once, then the slowest stage sets the pace.")
 
 
 def check_scenario_quiz(fn: Callable[[], dict[int, str]]) -> CheckResult:
@@ -807,6 +811,10 @@ def check_scenario_quiz(fn: Callable[[], dict[int, str]]) -> CheckResult:
         return CheckResult(
             False, f"return a dict {{scenario number: choice}}, got {type(answers).__name__}"
         )
+    if answers and all(isinstance(key, str) for key in answers):
+        return CheckResult(
+            False, f"the keys are the scenario numbers, 1 to {len(SCENARIOS)}, not strings."
+        )
     missing = sorted(set(SCENARIOS) - set(answers))
     if missing:
         return CheckResult(False, f"answer every scenario: {missing} are missing.")
@@ -820,7 +828,10 @@ def check_scenario_quiz(fn: Callable[[], dict[int, str]]) -> CheckResult:
         choice = answers[number]
         normalised = choice.strip().lower() if isinstance(choice, str) else choice
         if normalised not in CHOICES:
-            notes.append(f"{number}: {choice!r} is not one of {', '.join(CHOICES)}.")
+            hint = (
+                " (a pool of threads is 'pool')" if normalised in ("threads", "thread pool") else ""
+            )
+            notes.append(f"{number}: {choice!r} is not one of {', '.join(CHOICES)}{hint}.")
         elif normalised != scenario.answer:
             notes.append(f"{number}: not {normalised}: {scenario.wrong[normalised]}")
     if notes:
@@ -828,9 +839,8 @@ def check_scenario_quiz(fn: Callable[[], dict[int, str]]) -> CheckResult:
         return CheckResult(False, f"{right} of {len(SCENARIOS)} right. " + " ".join(notes))
     return CheckResult(
         True,
-        f"all {len(SCENARIOS)} right. Sequential until there is a bottleneck; a pool for "
-        "independent I/O (its size is the limit); processes for CPU; asyncio for many waits; "
-        "a pipeline for stages; a job queue when jobs must survive the process.",
+        f"all {len(SCENARIOS)} right: you picked each tool from the shape of the work "
+        "(waiting or computing, stages or independent jobs, durable or not).",
     )
 
 

@@ -469,8 +469,10 @@ class Watchdog:
                     f"{thread.error}]"
                 )
         for waiter in waiters:
-            state = "running" if waiter.since is None else (
-                f"{waiter.what}, blocked {now - waiter.since:.1f} s"
+            state = (
+                "running"
+                if waiter.since is None
+                else (f"{waiter.what}, blocked {now - waiter.since:.1f} s")
             )
             lines.append("")
             lines.append(f'thread "{waiter.thread.name}" [{state}]:')
