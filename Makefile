@@ -15,7 +15,7 @@ LAB_OFFLINE := --LabApp.extension_manager=readonly --LabApp.news_url=None \
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
 	--nbval-cell-timeout=180
 
-.PHONY: lab test unit notebooks-test execute lint clean
+.PHONY: lab test unit browser-test notebooks-test execute lint clean
 
 $(READY): pyproject.toml etc/jupyterlab-overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
@@ -29,12 +29,17 @@ $(READY): pyproject.toml etc/jupyterlab-overrides.json
 lab: $(READY)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG) $(LAB_OFFLINE) $(LAB_ARGS)
 
-## test: lint, unit tests, then nbval over every notebook (one pytest run, one summary line)
+## test: lint, unit tests, browser tests, then nbval over every notebook (one pytest run)
 test: $(READY) lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests $(NOTEBOOKS) $(NBVAL)
 
+## unit: the fast tests only (no browser, no notebook runs)
 unit: $(READY)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not browser"
+
+## browser-test: every notebook run in JupyterLab in headless Chromium; pictures in build/screenshots/
+browser-test: $(READY)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m browser
 
 notebooks-test: $(READY)
 	MPLBACKEND=Agg $(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL)

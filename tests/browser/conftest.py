@@ -1,0 +1,136 @@
+"""Fixtures of the real-browser tests: one JupyterLab server, one Chromium, for the session.
+
+The browser is Debian's ``chromium`` (or the one ``WORKERLAB_CHROMIUM`` names), driven by
+Playwright's Python package; Playwright never downloads a browser here. Where Chromium is
+missing the tests are skipped with the reason, unless ``WORKERLAB_REQUIRE_BROWSER`` is set
+(``.ci/run`` sets it, after installing Chromium), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:  # Playwright may be missing: then the fixtures below skip
+    from playwright.sync_api import Page
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+
+
+def find_chromium() -> str | None:
+    """The Chromium to drive: ``$WORKERLAB_CHROMIUM``, else ``chromium`` on the PATH."""
+    named = os.environ.get("WORKERLAB_CHROMIUM")
+    if named:
+        return named if Path(named).is_file() else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("WORKERLAB_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} (and WORKERLAB_REQUIRE_BROWSER is set, so this is an error)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        _unavailable(
+            "browser tests skipped: no Chromium found. Install Debian's package "
+            "(`sudo apt-get install chromium`) or point WORKERLAB_CHROMIUM at a Chromium binary"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("browser tests skipped: Playwright is not installed (`make unit` installs it)")
+    return path
+
+
+TAKEN = pytest.StashKey[list[Path]]()
+
+
+@pytest.fixture(scope="session")
+def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
+    """Save a page's picture as build/screenshots/NAME.png (the previous run's are removed)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    taken = request.config.stash.setdefault(TAKEN, [])
+
+    def save(page: Page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=path)
+        taken.append(path)
+        return path
+
+    return save
+
+
+@pytest.fixture(scope="session")
+def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """JupyterLab serving a copy of notebooks/, stopped (with its kernels) at the end."""
+    from jlab import LabServer
+
+    scratch = tmp_path_factory.mktemp("jupyterlab")
+    served = scratch / "notebooks"
+    shutil.copytree(ROOT / "notebooks", served, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    server = LabServer.start(served, scratch)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator:
+    """One headless Chromium for the session, closed even when a test fails."""
+    from jlab import CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    try:
+        chrome = driver.chromium.launch(
+            executable_path=chromium, headless=True, args=list(CHROMIUM_ARGS)
+        )
+        try:
+            yield chrome
+        finally:
+            chrome.close()
+    finally:
+        driver.stop()
+
+
+@pytest.fixture(scope="session")
+def guard():
+    """Records every request the browser tried to send off this machine (all are aborted)."""
+    from jlab import OffMachineGuard
+
+    return OffMachineGuard()
+
+
+@pytest.fixture(scope="session")
+def context(browser, guard) -> Iterator:
+    """The browser context all notebook pages share: a laptop-sized window, local traffic only."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    ctx.route("**/*", guard.route)
+    ctx.on("page", lambda page: page.on("websocket", guard.websocket))
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Tell the CI log where this run's screenshots of the notebooks are."""
+    taken = terminalreporter.config.stash.get(TAKEN, [])
+    if taken:
+        terminalreporter.write_line(
+            f"browser screenshots: {len(taken)} in {SCREENSHOTS.relative_to(ROOT)}/ "
+            f"({', '.join(p.name for p in taken)})"
+        )

@@ -1,0 +1,345 @@
+"""Drive JupyterLab in headless Chromium the way a learner does (the browser tests' helpers).
+
+- :class:`LabServer` starts ``jupyter lab`` on 127.0.0.1, a free port and a random token,
+  with the offline flags of ``make lab``, in its own process group, serving a *copy* of the
+  notebooks (so JupyterLab's autosave never rewrites the committed ones), and with its
+  settings, workspaces and runtime files in a scratch folder (so a learner's own JupyterLab
+  settings change nothing here, and nothing is left in their home folder).
+- :class:`OffMachineGuard` lets the browser talk to this machine only: every request to
+  another host is aborted and recorded, so a test can assert that none was attempted.
+- :class:`NotebookPage` opens one notebook, clears it, runs all cells from the menu as a
+  learner would, and reads back what every cell shows.
+
+Facts these rely on (selectors, flags, timings) are in ``shared/TOOLING.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # imported for annotations only: this module loads without Playwright
+    from playwright.sync_api import Locator, Page, Request, Route, WebSocket
+
+# The same flags as LAB_OFFLINE in the Makefile (a test keeps the two in agreement): no news,
+# no update checks, no extension manager, no language-server probing.
+LAB_OFFLINE_FLAGS = (
+    "--LabApp.extension_manager=readonly",
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    "--LanguageServerManager.autodetect=False",
+)
+
+# Settings of the test server: render every cell (no windowing, so the page holds all of them
+# for the checks to read) and never fetch news.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
+
+# Chromium's own background traffic (updates, sync, QUIC probes) is off; see TOOLING.md.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+CELL = ".jp-NotebookPanel .jp-Notebook .jp-Cell"
+KERNEL_IDLE = ".jp-StatusBar-TextItem:has-text('Python 3 (ipykernel) | Idle')"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LabServer:
+    """A JupyterLab server of the test session; :meth:`stop` also stops its kernels."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    token: str
+    root: Path
+    log_path: Path
+
+    @classmethod
+    def start(cls, notebooks: Path, scratch: Path, *, timeout: float = 120) -> LabServer:
+        """Serve ``notebooks`` (a folder the caller owns); return once the server answers."""
+        settings = scratch / "settings"
+        for name, values in LAB_SETTINGS.items():
+            path = settings / f"{name}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        port, token = free_port(), secrets.token_hex(16)
+        command = [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser",
+            "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={scratch / 'workspaces'}",
+            *LAB_OFFLINE_FLAGS,
+        ]  # fmt: skip
+        if os.geteuid() == 0:
+            command.append("--allow-root")
+        env = os.environ | {"JUPYTER_RUNTIME_DIR": str(scratch / "runtime"), "MPLBACKEND": "Agg"}
+        log_path = scratch / "jupyterlab.log"
+        with log_path.open("wb") as log:
+            # A session of its own: the server and everything it starts form one process
+            # group, which stop() can end whole even if the server ignores SIGTERM.
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        server = cls(process, port, token, notebooks, log_path)
+        try:
+            server._wait_until_ready(timeout)
+        except BaseException:
+            server.stop()
+            raise
+        return server
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def notebook_url(self, name: str) -> str:
+        """The page that opens notebook ``name`` in a workspace of its own, reset."""
+        workspace = re.sub(r"\W", "-", Path(name).stem)
+        return f"{self.base_url}/lab/workspaces/{workspace}/tree/{name}?reset&token={self.token}"
+
+    def api(self, path: str, method: str = "GET") -> Any:
+        """Call the server's REST API; return the decoded JSON answer (None if empty)."""
+        request = urllib.request.Request(
+            f"{self.base_url}/api/{path}",
+            method=method,
+            headers={"Authorization": f"token {self.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            body = answer.read()
+        return json.loads(body) if body else None
+
+    def shut_down_kernels(self) -> None:
+        """End every kernel, so each notebook starts from a fresh one and none piles up."""
+        for kernel in self.api("kernels"):
+            self.api(f"kernels/{kernel['id']}", method="DELETE")
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def stop(self, timeout: float = 20) -> None:
+        """Ask the server to stop (it shuts its kernels down); kill the group if it will not."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout)
+        with contextlib.suppress(ProcessLookupError):  # whatever the server left in its group
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited at start:\n{self.log_tail()}")
+            try:
+                self.api("status")
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"JupyterLab did not answer within {timeout} s:\n{self.log_tail()}")
+
+
+@dataclass
+class OffMachineGuard:
+    """Aborts and records every request the browser makes to a host other than this machine."""
+
+    attempts: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def is_local(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in {"data", "blob", "about"} or parts.hostname in LOCAL_HOSTS
+
+    def route(self, route: Route, request: Request) -> None:
+        """A Playwright route handler: let local requests through, abort the rest."""
+        if self.is_local(request.url):
+            route.continue_()
+        else:
+            self.attempts.append(request.url)
+            route.abort("blockedbyclient")
+
+    def websocket(self, socket_: WebSocket) -> None:
+        """Record a websocket to another host (route() does not see websockets)."""
+        if not self.is_local(socket_.url):
+            self.attempts.append(socket_.url)
+
+
+# Reads, in one go, what every cell of the open notebook shows. Cells are in notebook order
+# (windowing is off, so all of them are in the page).
+READ_CELLS_JS = """
+() => Array.from(document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')).map(cell => {
+  const outputs = Array.from(cell.querySelectorAll('.jp-OutputArea-output'));
+  const images = Array.from(cell.querySelectorAll('.jp-RenderedImage img'));
+  const views = outputs.filter(o => o.querySelector(':scope > .jupyter-widgets'));
+  return {
+    code: cell.classList.contains('jp-CodeCell'),
+    hidden: cell.querySelector('.jp-InputPlaceholder') !== null,
+    prompt: (cell.querySelector('.jp-InputPrompt')?.textContent || '').trim(),
+    outputs: outputs.length,
+    stderr: outputs
+      .filter(o => o.dataset.mimeType === 'application/vnd.jupyter.stderr')
+      .map(o => o.innerText.slice(-600)),
+    images: images.length,
+    imagesDrawn: images.filter(i => i.complete && i.naturalWidth > 0).length,
+    widgets: views.length,
+    sliders: cell.querySelectorAll('.widget-slider').length,
+    widgetProblems: outputs
+      .map(o => o.innerText)
+      .filter(t => /Error displaying widget|Loading widget|Failed to load model/.test(t))
+      .map(t => t.slice(0, 300)),
+  };
+})
+"""
+
+
+@dataclass(frozen=True)
+class CellView:
+    """What one cell shows in the browser after the run."""
+
+    code: bool
+    hidden: bool  # source collapsed (a solution): its prompt shows no execution count
+    prompt: str
+    outputs: int
+    stderr: list[str]
+    images: int
+    imagesDrawn: int
+    widgets: int
+    sliders: int
+    widgetProblems: list[str]
+
+    @property
+    def ran(self) -> bool:
+        return bool(re.fullmatch(r"\[\d+\]:", self.prompt))
+
+    @property
+    def pending(self) -> bool:
+        return self.prompt == "[*]:"
+
+
+class NotebookPage:
+    """One notebook open in JupyterLab, in one browser page."""
+
+    def __init__(self, page: Page, url: str, *, timeout: float = 120) -> None:
+        self.page = page
+        page.goto(url)
+        self.wait_for_idle_kernel(timeout)
+
+    def wait_for_idle_kernel(self, timeout: float = 120) -> None:
+        """Wait until the status bar says the notebook's kernel is idle."""
+        self.page.wait_for_selector(KERNEL_IDLE, timeout=timeout * 1000)
+
+    def menu(self, menu: str, item: str) -> None:
+        """Click ``menu`` in the menu bar, then its item labelled exactly ``item``."""
+        self.page.locator(".lm-MenuBar-item", has_text=menu).first.click()
+        label = re.compile(rf"^{re.escape(item)}$")
+        self.page.locator(".lm-Menu-item .lm-Menu-itemLabel", has_text=label).first.click()
+
+    def clear(self) -> None:
+        """*Edit → Clear Outputs of All Cells*: every prompt back to ``[ ]``."""
+        self.menu("Edit", "Clear Outputs of All Cells")
+
+    def select(self, index: int) -> None:
+        """Make cell ``index`` the active cell, as a click in its left margin does."""
+        self.cell(index).locator(".jp-InputPrompt").first.click()
+
+    def run(self, item: str, *, until: int, timeout: float) -> list[CellView]:
+        """Click *Run → item*; wait until cell ``until`` has run or an error stopped the run.
+
+        The run is over when no cell is queued or running (``[*]``), seen twice in a row half
+        a second apart, and either cell ``until`` (the last one the command runs) shows an
+        execution count or some cell shows an error.
+        """
+        self.menu("Run", item)
+        deadline = time.monotonic() + timeout
+        settled = 0
+        while time.monotonic() < deadline:
+            cells = self.cells()
+            over = not any(c.pending for c in cells) and (
+                cells[until].ran or any(c.stderr for c in cells)
+            )
+            settled = settled + 1 if over else 0
+            if settled >= 2:
+                self.wait_for_idle_kernel()
+                return self.cells()
+            time.sleep(0.5)
+        raise TimeoutError(f"*Run → {item}* had not finished after {timeout} s")
+
+    def cells(self) -> list[CellView]:
+        return [CellView(**cell) for cell in self.page.evaluate(READ_CELLS_JS)]
+
+    def cell(self, index: int) -> Locator:
+        return self.page.locator(CELL).nth(index)
+
+    def output_fingerprint(self, index: int) -> str:
+        """Text and pictures of cell ``index``'s outputs, less the sliders' own readouts.
+
+        It changes when the explorer redraws its result, not when a slider merely moves.
+        """
+        return self.cell(index).evaluate(
+            """cell => {
+                 const area = cell.querySelector('.jp-OutputArea');
+                 if (!area) return '';
+                 const copy = area.cloneNode(true);
+                 copy.querySelectorAll('.widget-slider').forEach(s => s.remove());
+                 const pictures = Array.from(copy.querySelectorAll('img')).map(i => i.src);
+                 return copy.textContent + pictures.join('|');
+               }"""
+        )
+
+    def drag_first_slider(self, index: int, pixels: int = 60) -> tuple[str, str]:
+        """Drag cell ``index``'s first slider to the right; return its value before and after."""
+        handle = self.cell(index).locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        before = handle.get_attribute("aria-valuenow") or ""
+        box = handle.bounding_box()
+        assert box is not None, "the slider's handle is not visible"
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        self.page.mouse.move(x + pixels, y, steps=8)
+        self.page.mouse.up()
+        return before, handle.get_attribute("aria-valuenow") or ""
+
+    def press_run_button(self, index: int) -> bool:
+        """Click the first enabled button in cell ``index``'s widgets; False if it has none."""
+        buttons = self.cell(index).locator("button.widget-button:not([disabled])")
+        if buttons.count() == 0:
+            return False
+        buttons.first.click()
+        return True
