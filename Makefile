@@ -15,7 +15,7 @@ LAB_OFFLINE := --LabApp.extension_manager=readonly --LabApp.news_url=None \
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
 	--nbval-cell-timeout=180
 
-.PHONY: lab test unit browser-test notebooks-test execute lint clean
+.PHONY: lab test unit browser-test notebooks-test execute student html lint clean
 
 $(READY): pyproject.toml etc/jupyterlab-overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
@@ -49,6 +49,14 @@ execute: $(READY)
 	MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
 		--ExecutePreprocessor.kernel_name=python3 $(or $(NB),$(NOTEBOOKS))
+
+## student: the lessons without their reference solutions or outputs, for a class, in build/student/
+student: $(READY)
+	$(BIN)/python -m workerlab.classroom student build/student
+
+## html: the executed course as static pages (contents, next-lesson links) in build/html/
+html: $(READY)
+	$(BIN)/python -m workerlab.classroom html build/html
 
 lint: $(READY)
 	$(BIN)/ruff check .

@@ -184,7 +184,7 @@ class OffMachineGuard:
     @staticmethod
     def is_local(url: str) -> bool:
         parts = urlsplit(url)
-        return parts.scheme in {"data", "blob", "about"} or parts.hostname in LOCAL_HOSTS
+        return parts.scheme in {"data", "blob", "about", "file"} or parts.hostname in LOCAL_HOSTS
 
     def route(self, route: Route, request: Request) -> None:
         """A Playwright route handler: let local requests through, abort the rest."""
