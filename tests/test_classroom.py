@@ -88,6 +88,13 @@ def test_a_solution_for_no_exercise_and_an_empty_scaffold_are_named():
     assert any("defines none of the exercises' functions" in p for p in problems)
 
 
+def test_a_solution_defined_only_when_the_learners_fails_still_counts():
+    indented = "".join("    " + line for line in SOLUTION.splitlines(keepends=True))
+    guarded = "if not check(share):\n\n" + indented
+    nb = notebook(("code", SCAFFOLD, ["exercise"]), ("code", guarded, ["solution"]))
+    assert classroom.scaffold_mismatches(nb) == []
+
+
 def test_classes_are_compared_by_bases_and_methods():
     scaffold = "class Pool(Base):\n    def submit(self, job: int) -> None: ...\n"
     nb = notebook(

@@ -91,12 +91,14 @@ def write_student_copies(notebooks: Sequence[Path], out: Path) -> list[Path]:
 
 
 def definitions(source: str) -> dict[str, str]:
-    """Top-level functions and classes a cell defines: name → signature, as source text.
+    """Functions and classes a cell defines at module level: name → signature, as source text.
 
-    A class's signature includes its bases and its methods' signatures.
+    Definitions inside a top-level ``if``/``try``/``with`` count too (a solution cell may
+    define its function only when the learner's does not pass yet). A class's signature
+    includes its bases and its methods' signatures.
     """
     found = {}
-    for node in ast.parse(source).body:
+    for node in _module_level(ast.parse(source).body):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             found[node.name] = _signature(node)
         elif isinstance(node, ast.ClassDef):
@@ -108,6 +110,19 @@ def definitions(source: str) -> dict[str, str]:
             ]
             found[node.name] = f"class {node.name}({bases}): " + "; ".join(methods)
     return found
+
+
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of ``body``, and those nested in its if/try/with blocks (not in defs)."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If):
+            yield from _module_level(node.body + node.orelse)
+        elif isinstance(node, ast.Try | ast.TryStar):
+            handlers = [stmt for handler in node.handlers for stmt in handler.body]
+            yield from _module_level(node.body + handlers + node.orelse + node.finalbody)
+        elif isinstance(node, ast.With):
+            yield from _module_level(node.body)
 
 
 def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
