@@ -6,6 +6,8 @@ ENV ?= .venv
 BIN := $(ENV)/bin
 READY := $(ENV)/.workerlab-ready
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# LAB_DIR: the folder `make lab` opens (a class may use the student copies: LAB_DIR=build/student).
+LAB_DIR ?= notebooks
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Keep JupyterLab from calling out (news, update checks, extension manager, language servers).
@@ -27,7 +29,7 @@ $(READY): pyproject.toml etc/jupyterlab-overrides.json
 
 ## lab: open the course in JupyterLab, served on 127.0.0.1 only
 lab: $(READY)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG) $(LAB_OFFLINE) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_DIR) --ip=127.0.0.1 $(ROOT_FLAG) $(LAB_OFFLINE) $(LAB_ARGS)
 
 ## test: lint, unit tests, browser tests, then nbval over every notebook (one pytest run)
 test: $(READY) lint
