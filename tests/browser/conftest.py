@@ -8,13 +8,13 @@ missing the tests are skipped with the reason, unless ``WORKERLAB_REQUIRE_BROWSE
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from jlab import CHROMIUM_ARGS, LabServer, OffMachineGuard, require_chromium
 
 if TYPE_CHECKING:  # Playwright may be missing: then the fixtures below skip
     from playwright.sync_api import Page
@@ -23,33 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 
 
-def find_chromium() -> str | None:
-    """The Chromium to drive: ``$WORKERLAB_CHROMIUM``, else ``chromium`` on the PATH."""
-    named = os.environ.get("WORKERLAB_CHROMIUM")
-    if named:
-        return named if Path(named).is_file() else None
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("WORKERLAB_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason} (and WORKERLAB_REQUIRE_BROWSER is set, so this is an error)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        _unavailable(
-            "browser tests skipped: no Chromium found. Install Debian's package "
-            "(`sudo apt-get install chromium`) or point WORKERLAB_CHROMIUM at a Chromium binary"
-        )
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _unavailable("browser tests skipped: Playwright is not installed (`make unit` installs it)")
-    return path
+    """The Chromium binary to drive; skips (or fails, where required) if there is none."""
+    return require_chromium()
 
 
 TAKEN = pytest.StashKey[list[Path]]()
@@ -73,10 +50,8 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
 
 
 @pytest.fixture(scope="session")
-def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """JupyterLab serving a copy of notebooks/, stopped (with its kernels) at the end."""
-    from jlab import LabServer
-
     scratch = tmp_path_factory.mktemp("jupyterlab")
     served = scratch / "notebooks"
     shutil.copytree(ROOT / "notebooks", served, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -90,8 +65,7 @@ def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 @pytest.fixture(scope="session")
 def browser(chromium: str) -> Iterator:
     """One headless Chromium for the session, closed even when a test fails."""
-    from jlab import CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # here: Playwright may be missing
 
     driver = sync_playwright().start()
     try:
@@ -107,10 +81,8 @@ def browser(chromium: str) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def guard():
+def guard() -> OffMachineGuard:
     """Records every request the browser tried to send off this machine (all are aborted)."""
-    from jlab import OffMachineGuard
-
     return OffMachineGuard()
 
 

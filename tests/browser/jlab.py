@@ -7,8 +7,11 @@
   settings change nothing here, and nothing is left in their home folder).
 - :class:`OffMachineGuard` lets the browser talk to this machine only: every request to
   another host is aborted and recorded, so a test can assert that none was attempted.
-- :class:`NotebookPage` opens one notebook, clears it, runs all cells from the menu as a
-  learner would, and reads back what every cell shows.
+- :class:`NotebookPage` opens one notebook, clears it, runs its cells from the *Run* menu
+  as a learner would, drags a slider, presses a button, and reads back what every cell shows.
+- :func:`committed_expectations`, :func:`rendering_problems` and :func:`first_explorer` read
+  the committed notebook to know what the page should show, and compare.
+- :func:`require_chromium` finds the browser, or skips (fails, where CI requires it).
 
 Facts these rely on (selectors, flags, timings) are in ``shared/TOOLING.md``.
 """
@@ -20,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+import nbformat
+
+from workerlab.classroom import WIDGET_STATE, WIDGET_VIEW
 
 if TYPE_CHECKING:  # imported for annotations only: this module loads without Playwright
     from playwright.sync_api import Locator, Page, Request, Route, WebSocket
@@ -67,6 +75,40 @@ CHROMIUM_ARGS = (
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 CELL = ".jp-NotebookPanel .jp-Notebook .jp-Cell"
 KERNEL_IDLE = ".jp-StatusBar-TextItem:has-text('Python 3 (ipykernel) | Idle')"
+
+
+def find_chromium() -> str | None:
+    """The Chromium to drive: ``$WORKERLAB_CHROMIUM``, else ``chromium`` on the PATH."""
+    named = os.environ.get("WORKERLAB_CHROMIUM")
+    if named:
+        return named if Path(named).is_file() else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def require_chromium() -> str:
+    """Chromium's path, with Playwright importable; else skip, or fail where CI requires them.
+
+    ``.ci/run`` installs Chromium and sets ``WORKERLAB_REQUIRE_BROWSER``, so that a missing
+    browser there is an error, never a silent skip.
+    """
+    import pytest
+
+    def unavailable(reason: str) -> None:
+        if os.environ.get("WORKERLAB_REQUIRE_BROWSER"):
+            pytest.fail(f"{reason} (WORKERLAB_REQUIRE_BROWSER is set, so this is an error)")
+        pytest.skip(reason)
+
+    path = find_chromium()
+    if path is None:
+        unavailable(
+            "browser tests skipped: no Chromium found. Install Debian's package "
+            "(`sudo apt-get install chromium`) or point WORKERLAB_CHROMIUM at a Chromium binary"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        unavailable("browser tests skipped: Playwright is not installed (`make unit` installs it)")
+    return path
 
 
 def free_port() -> int:
@@ -343,3 +385,89 @@ class NotebookPage:
             return False
         buttons.first.click()
         return True
+
+
+# --- what the committed notebook says the page should show ---------------------------------
+
+
+def committed_expectations(path: Path) -> list[dict]:
+    """Per cell of the committed notebook: images, live widgets, and whether stderr is expected."""
+    nb = nbformat.read(path, as_version=4)
+    alive = set(nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}))
+    expected = []
+    for cell in nb.cells:
+        # A widget closed before the notebook was saved (a finished progress bar with
+        # leave=False) is gone from the page too: leave it out.
+        outputs = [
+            o
+            for o in cell.get("outputs", [])
+            if WIDGET_VIEW not in o.get("data", {}) or o.data[WIDGET_VIEW]["model_id"] in alive
+        ]
+        data = [o.get("data", {}) for o in outputs]
+        expected.append(
+            {
+                "outputs": len(outputs),
+                "images": sum("image/png" in d for d in data),
+                "widgets": sum(WIDGET_VIEW in d for d in data),
+                "stderr_ok": "raises-exception" in cell.metadata.get("tags", [])
+                or any(o.output_type == "error" or o.get("name") == "stderr" for o in outputs),
+            }
+        )
+    return expected
+
+
+def rendering_problems(path: Path, cells: list[CellView]) -> list[str]:
+    """What the page shows wrong, compared with the committed notebook; [] when all is well."""
+    expected = committed_expectations(path)
+    if len(cells) != len(expected):
+        return [f"the page shows {len(cells)} cells, the notebook has {len(expected)}"]
+    problems = []
+    for index, (cell, want) in enumerate(zip(cells, expected, strict=True)):
+        where = f"cell {index}"
+        if cell.code and not cell.hidden and not cell.ran:
+            problems.append(f"{where} did not run (prompt {cell.prompt!r})")
+        if want["outputs"] and not cell.outputs:
+            problems.append(f"{where} shows no output; the committed notebook shows some")
+        if cell.stderr and not want["stderr_ok"]:
+            problems.append(f"{where} shows an error or stderr: {cell.stderr[0]!r}")
+        if cell.imagesDrawn < want["images"]:
+            problems.append(
+                f"{where} drew {cell.imagesDrawn} image(s) of {cell.images} shown; "
+                f"the committed notebook has {want['images']} plot(s) there"
+            )
+        if cell.widgets < want["widgets"]:
+            problems.append(
+                f"{where} rendered {cell.widgets} widget(s), expected {want['widgets']}"
+            )
+        problems += [f"{where}: {text!r}" for text in cell.widgetProblems]
+    return problems
+
+
+def first_explorer(path: Path) -> int | None:
+    """The index of the committed notebook's first explorer: a widget output holding a slider."""
+    nb = nbformat.read(path, as_version=4)
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+
+    def holds_slider(model_id: str) -> bool:
+        model = state.get(model_id, {})
+        children = model.get("state", {}).get("children", [])
+        return model.get("model_name", "").endswith("SliderModel") or any(
+            holds_slider(child.removeprefix("IPY_MODEL_")) for child in children
+        )
+
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view and holds_slider(view["model_id"]):
+                return index
+    return None
+
+
+def last_visible_code_cell(path: Path, up_to: int) -> int:
+    """The last code cell at or before ``up_to`` whose source shows (so does its prompt)."""
+    cells = nbformat.read(path, as_version=4).cells[: up_to + 1]
+    return max(
+        i
+        for i, c in enumerate(cells)
+        if c.cell_type == "code" and not c.metadata.get("jupyter", {}).get("source_hidden")
+    )

@@ -1,11 +1,12 @@
 """Every notebook, run by a learner in a real browser: JupyterLab in headless Chromium.
 
-For each ``notebooks/NN_*.ipynb``: open it, clear it, *Run → Run All Cells*, and check what
-the page shows against the committed notebook: every code cell ran, no error or unexpected
-stderr, every plot drawn as an image, every widget rendered. In every explorer (a cell whose
-output holds a slider) drag the slider, press its run button, and check the output changes;
-the course's main explorer must be among them. A screenshot of each notebook goes to
-build/screenshots/, and no request may leave the machine.
+For each ``notebooks/NN_*.ipynb``: open it, clear it, run it from the *Run* menu, and check
+what the page shows against the committed notebook: every code cell ran, no error or
+unexpected stderr, every plot drawn as an image, every widget rendered. The notebook's first
+explorer (a widget output holding a slider) is tried on the way, as a learner would: run up
+to it, drag its slider, press its run button, see the output change, then run the rest. The
+course's main explorer must exist. A screenshot of each notebook goes to build/screenshots/,
+and no request may leave the machine.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from jlab import CELL, LAB_OFFLINE_FLAGS, CellView, NotebookPage
+from jlab import (
+    CELL,
+    LAB_OFFLINE_FLAGS,
+    NotebookPage,
+    committed_expectations,
+    first_explorer,
+    last_visible_code_cell,
+    rendering_problems,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -26,87 +35,6 @@ MAIN_EXPLORER = next(
     (p.name for p in NOTEBOOKS if p.name.startswith("02_")), "01_blocking_loop.ipynb"
 )
 RUN_TIMEOUT = 420  # seconds for one notebook's run on a loaded 2-core machine
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-
-
-def committed_expectations(path: Path) -> list[dict]:
-    """Per cell of the committed notebook: images, live widgets, and whether stderr is expected."""
-    nb = nbformat.read(path, as_version=4)
-    alive = set(nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}))
-    expected = []
-    for cell in nb.cells:
-        outputs = cell.get("outputs", [])
-        data = [o.get("data", {}) for o in outputs]
-        expected.append(
-            {
-                "outputs": len(outputs),
-                "images": sum("image/png" in d for d in data),
-                # A widget closed before the notebook was saved (a finished progress bar
-                # with leave=False) is gone from the page too: count only live ones.
-                "widgets": sum(d.get(WIDGET_VIEW, {}).get("model_id") in alive for d in data),
-                "stderr_ok": "raises-exception" in cell.metadata.get("tags", [])
-                or any(o.output_type == "error" or o.get("name") == "stderr" for o in outputs),
-            }
-        )
-    return expected
-
-
-def rendering_problems(path: Path, cells: list[CellView]) -> list[str]:
-    """What the page shows wrong, compared with the committed notebook; [] when all is well."""
-    expected = committed_expectations(path)
-    if len(cells) != len(expected):
-        return [f"the page shows {len(cells)} cells, the notebook has {len(expected)}"]
-    problems = []
-    for index, (cell, want) in enumerate(zip(cells, expected, strict=True)):
-        where = f"cell {index}"
-        if cell.code and not cell.hidden and not cell.ran:
-            problems.append(f"{where} did not run (prompt {cell.prompt!r})")
-        if want["outputs"] and not cell.outputs:
-            problems.append(f"{where} shows no output; the committed notebook shows some")
-        if cell.stderr and not want["stderr_ok"]:
-            problems.append(f"{where} shows an error or stderr: {cell.stderr[0]!r}")
-        if cell.imagesDrawn < want["images"]:
-            problems.append(
-                f"{where} drew {cell.imagesDrawn} image(s) of {cell.images} shown; "
-                f"the committed notebook has {want['images']} plot(s) there"
-            )
-        if cell.widgets < want["widgets"]:
-            problems.append(
-                f"{where} rendered {cell.widgets} widget(s), expected {want['widgets']}"
-            )
-        problems += [f"{where}: {text!r}" for text in cell.widgetProblems]
-    return problems
-
-
-def first_explorer(path: Path) -> int | None:
-    """The index of the committed notebook's first explorer: a widget output holding a slider."""
-    nb = nbformat.read(path, as_version=4)
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-
-    def holds_slider(model_id: str) -> bool:
-        model = state.get(model_id, {})
-        children = model.get("state", {}).get("children", [])
-        return model.get("model_name", "").endswith("SliderModel") or any(
-            holds_slider(child.removeprefix("IPY_MODEL_")) for child in children
-        )
-
-    for index, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            view = output.get("data", {}).get(WIDGET_VIEW)
-            if view and holds_slider(view["model_id"]):
-                return index
-    return None
-
-
-def last_visible_code_cell(path: Path, up_to: int) -> int:
-    """The last code cell at or before ``up_to`` whose source shows (so does its prompt)."""
-    cells = nbformat.read(path, as_version=4).cells[: up_to + 1]
-    return max(
-        i
-        for i, c in enumerate(cells)
-        if c.cell_type == "code" and not c.metadata.get("jupyter", {}).get("source_hidden")
-    )
 
 
 def explore(page: NotebookPage, index: int, timeout: float = 180) -> list[str]:
