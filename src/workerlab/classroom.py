@@ -210,14 +210,18 @@ def lesson_info(nb: NotebookNode, page: str) -> LessonInfo:
     )
 
 
-def _widget_models(model_id: str, state: dict) -> Iterator[tuple[str, dict]]:
-    """A widget's model and all its descendants' (children first-to-last), as (name, state)."""
+def widget_models(model_id: str, state: dict) -> Iterator[tuple[str, dict]]:
+    """A widget's model and all its descendants' (children first-to-last), as (name, state).
+
+    ``state`` is the notebook's saved widget state (``metadata.widgets``); a model missing
+    from it yields nothing.
+    """
     model = state.get(model_id)
     if model is None:
         return
     yield model["model_name"], model.get("state", {})
     for child in model.get("state", {}).get("children", []):
-        yield from _widget_models(child.removeprefix("IPY_MODEL_"), state)
+        yield from widget_models(child.removeprefix("IPY_MODEL_"), state)
 
 
 def _strip_tags(text: str) -> str:
@@ -231,7 +235,7 @@ def widget_snapshot(model_id: str, state: dict) -> list[NotebookNode]:
     its controls and their values, followed by what its output area showed when the
     notebook was executed. A widget closed before the notebook was saved shows nothing.
     """
-    models = list(_widget_models(model_id, state))
+    models = list(widget_models(model_id, state))
     if not models:
         return []
     if any(name.endswith("ProgressModel") for name, _ in models):

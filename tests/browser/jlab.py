@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 
-from workerlab.classroom import WIDGET_STATE, WIDGET_VIEW
+from workerlab.classroom import WIDGET_STATE, WIDGET_VIEW, widget_models
 
 if TYPE_CHECKING:  # imported for annotations only: this module loads without Playwright
     from playwright.sync_api import Locator, Page, Request, Route, WebSocket
@@ -390,18 +390,29 @@ class NotebookPage:
 # --- what the committed notebook says the page should show ---------------------------------
 
 
+def saved_widget_models(nb: nbformat.NotebookNode, output: nbformat.NotebookNode) -> set[str]:
+    """Model names of the widget an output shows, and of its children ({} if not a widget)."""
+    view = output.get("data", {}).get(WIDGET_VIEW)
+    if view is None:
+        return set()
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    return {name for name, _ in widget_models(view["model_id"], state)}
+
+
 def committed_expectations(path: Path) -> list[dict]:
-    """Per cell of the committed notebook: images, live widgets, and whether stderr is expected."""
+    """Per cell of the committed notebook: outputs, images, widgets, and whether stderr is ok.
+
+    Progress bars are left out: one may close itself when done (tqdm's ``leave=False``),
+    and a saved notebook cannot tell, since its widget state keeps closed widgets too.
+    """
     nb = nbformat.read(path, as_version=4)
-    alive = set(nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}))
     expected = []
     for cell in nb.cells:
-        # A widget closed before the notebook was saved (a finished progress bar with
-        # leave=False) is gone from the page too: leave it out.
         outputs = [
             o
             for o in cell.get("outputs", [])
-            if WIDGET_VIEW not in o.get("data", {}) or o.data[WIDGET_VIEW]["model_id"] in alive
+            if WIDGET_VIEW not in o.get("data", {})
+            or not any(n.endswith("ProgressModel") for n in saved_widget_models(nb, o))
         ]
         data = [o.get("data", {}) for o in outputs]
         expected.append(
@@ -446,19 +457,9 @@ def rendering_problems(path: Path, cells: list[CellView]) -> list[str]:
 def first_explorer(path: Path) -> int | None:
     """The index of the committed notebook's first explorer: a widget output holding a slider."""
     nb = nbformat.read(path, as_version=4)
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-
-    def holds_slider(model_id: str) -> bool:
-        model = state.get(model_id, {})
-        children = model.get("state", {}).get("children", [])
-        return model.get("model_name", "").endswith("SliderModel") or any(
-            holds_slider(child.removeprefix("IPY_MODEL_")) for child in children
-        )
-
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
-            view = output.get("data", {}).get(WIDGET_VIEW)
-            if view and holds_slider(view["model_id"]):
+            if any(n.endswith("SliderModel") for n in saved_widget_models(nb, output)):
                 return index
     return None
 
