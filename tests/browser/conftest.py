@@ -9,6 +9,7 @@ missing the tests are skipped with the reason, unless ``WORKERLAB_REQUIRE_BROWSE
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,11 +17,33 @@ from typing import TYPE_CHECKING
 import pytest
 from jlab import CHROMIUM_ARGS, LabServer, OffMachineGuard, require_chromium
 
+from workerlab import hazards
+
 if TYPE_CHECKING:  # Playwright may be missing: then the fixtures below skip
     from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
+
+
+def belongs_to_playwright(thread: threading.Thread) -> bool:
+    """Whether ``thread`` is Playwright's: started inside a test, yet no leak.
+
+    Playwright's sync API runs an asyncio loop for the whole session; the loop's executor
+    threads (``asyncio_N``) and child watcher (``asyncio-waitpid-N``) start on first use,
+    inside whichever test comes first, and live until the session ends.
+    """
+    return thread.name.startswith(("asyncio_", "asyncio-waitpid-"))
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """The leak check of tests/conftest.py, excusing only Playwright's own threads.
+
+    (The notebooks' threads live in their kernels, where each lesson's last cell checks them.)
+    """
+    with hazards.no_leaked_threads(grace=2.0, ignore=belongs_to_playwright):
+        yield
 
 
 @pytest.fixture(scope="session")
