@@ -64,7 +64,9 @@ def test_a_learner_runs_it_in_the_browser(notebook, lab, context, guard, screens
     explorer = first_explorer(notebook)
     end = last_visible_code_cell(notebook, len(nbformat.read(notebook, as_version=4).cells))
     plots = [i for i, want in enumerate(committed_expectations(notebook)) if want["images"]]
-    showcase = explorer if explorer is not None else (plots or [0])[0]
+    # The picture shows what the lesson is about: its explorer, else its first plot, else
+    # its last code cell (the end check, which proves the whole run went through).
+    showcase = explorer if explorer is not None else (plots or [end])[0]
     attempts_before = len(guard.attempts)
     page = context.new_page()
     script_errors: list[str] = []
@@ -85,7 +87,7 @@ def test_a_learner_runs_it_in_the_browser(notebook, lab, context, guard, screens
             view.run("Run Selected Cell and All Below", until=end, timeout=RUN_TIMEOUT)
         problems += rendering_problems(notebook, view.cells())
     finally:
-        try:  # the picture shows the explorer, else the first plot: what the lesson is about
+        try:
             page.locator(CELL).nth(showcase).scroll_into_view_if_needed(timeout=5000)
             screenshot(page, notebook.stem)
         finally:
