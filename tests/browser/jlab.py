@@ -242,8 +242,8 @@ class OffMachineGuard:
             self.attempts.append(socket_.url)
 
 
-# Reads, in one go, what every cell of the open notebook shows. Cells are in notebook order
-# (windowing is off, so all of them are in the page).
+# Reads, in one go, what every cell of the open notebook shows (its selector is CELL's). Cells
+# are in notebook order: windowing is off (LAB_SETTINGS), so all of them are in the page.
 READ_CELLS_JS = """
 () => Array.from(document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')).map(cell => {
   const outputs = Array.from(cell.querySelectorAll('.jp-OutputArea-output'));
@@ -272,7 +272,10 @@ READ_CELLS_JS = """
 
 @dataclass(frozen=True)
 class CellView:
-    """What one cell shows in the browser after the run."""
+    """What one cell shows in the browser after the run (fields named as READ_CELLS_JS does).
+
+    ``stderr`` holds error tracebacks too: JupyterLab renders both with the stderr MIME type.
+    """
 
     code: bool
     hidden: bool  # source collapsed (a solution): its prompt shows no execution count
