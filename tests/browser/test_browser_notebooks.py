@@ -77,7 +77,11 @@ def test_a_learner_runs_it_in_the_browser(notebook, lab, context, guard, screens
         view.clear()
         if explorer is None:
             if notebook.name == MAIN_EXPLORER:
-                problems.append("the course's main explorer (sliders and an output) is missing")
+                problems.append(
+                    "the course's main explorer (a widget holding a slider) is not in the "
+                    "notebook's saved widget state: is it there, and was the notebook run "
+                    "by `make execute` (which saves that state)?"
+                )
             view.run("Run All Cells", until=end, timeout=RUN_TIMEOUT)
         else:
             view.select(explorer + 1)
@@ -88,7 +92,7 @@ def test_a_learner_runs_it_in_the_browser(notebook, lab, context, guard, screens
         problems += rendering_problems(notebook, view.cells())
     finally:
         try:
-            page.locator(CELL).nth(showcase).scroll_into_view_if_needed(timeout=5000)
+            page.locator(CELL).nth(showcase).evaluate("cell => cell.scrollIntoView()", timeout=5000)
             screenshot(page, notebook.stem)
         finally:
             page.close()
