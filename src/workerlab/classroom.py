@@ -231,23 +231,15 @@ def _strip_tags(text: str) -> str:
 def widget_snapshot(model_id: str, state: dict) -> list[NotebookNode]:
     """Static outputs standing in for a widget on a page with no kernel.
 
-    A progress bar becomes its text; any other widget (an explorer) becomes a note naming
-    its controls and their values, followed by what its output area showed when the
-    notebook was executed. A widget closed before the notebook was saved shows nothing.
+    A progress bar shows nothing: it says how far a run got while it ran, which a page read
+    later has no use for (and the saved state of one that closed itself, as tqdm's
+    ``leave=False`` does, may be half-updated). Any other widget (an explorer) becomes a note
+    naming its controls and their values, followed by what its output area showed when the
+    notebook was executed. A widget missing from the saved state shows nothing either.
     """
     models = list(widget_models(model_id, state))
-    if not models:
+    if not models or any(name.endswith("ProgressModel") for name, _ in models):
         return []
-    if any(name.endswith("ProgressModel") for name, _ in models):
-        parts = [
-            _strip_tags(str(s.get("value", "")))
-            if name in {"HTMLModel", "LabelModel"}
-            else f"[{s.get('value', 0):g}/{s.get('max', 0):g}]"
-            for name, s in models
-            if name in {"HTMLModel", "LabelModel"} or name.endswith("ProgressModel")
-        ]
-        text = " ".join(p for p in parts if p)
-        return [nbformat.v4.new_output("display_data", data={"text/plain": text})]
     controls = [
         f"**{s['description']}** = {s['value']}"
         for name, s in models
