@@ -13,7 +13,8 @@ Not used by the lessons themselves; ``make student`` and ``make html`` call it
 - **Static HTML** (:func:`build_html`): one page per executed notebook, an ``index.html``
   table of contents, and on every page a bar linking the previous lesson, the contents and
   the next lesson; links between notebooks point at the pages. The pages load nothing from
-  the internet: widgets (which need a kernel) become a snapshot of their first output.
+  the internet: an explorer (which needs a kernel) becomes a snapshot of its first run, and
+  progress bars are left out.
 """
 
 from __future__ import annotations
