@@ -367,7 +367,7 @@ class NotebookPage:
                }"""
         )
 
-    def drag_first_slider(self, index: int, pixels: int = 60) -> tuple[str, str]:
+    def drag_first_slider(self, index: int, pixels: int = 40) -> tuple[str, str]:
         """Drag cell ``index``'s first slider to the right; return its value before and after."""
         handle = self.cell(index).locator(".noUi-handle").first
         handle.scroll_into_view_if_needed()
