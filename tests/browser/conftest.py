@@ -1,4 +1,4 @@
-"""Fixtures of the real-browser tests: one JupyterLab server, one Chromium, for the session.
+"""Fixtures of the real-browser tests: one JupyterLab server, one Chromium, per test module.
 
 The browser is Debian's ``chromium`` (or the one ``WORKERLAB_CHROMIUM`` names), driven by
 Playwright's Python package; Playwright never downloads a browser here. Where Chromium is
@@ -29,9 +29,9 @@ SCREENSHOTS = ROOT / "build" / "screenshots"
 def belongs_to_playwright(thread: threading.Thread) -> bool:
     """Whether ``thread`` is Playwright's: started inside a test, yet no leak.
 
-    Playwright's sync API runs an asyncio loop for the whole session; the loop's executor
-    threads (``asyncio_N``) and child watcher (``asyncio-waitpid-N``) start on first use,
-    inside whichever test comes first, and live until the session ends.
+    Playwright's sync API runs an asyncio loop while the browser tests run; the loop's
+    executor threads (``asyncio_N``) and child watcher (``asyncio-waitpid-N``) start on first
+    use, inside whichever test comes first, and live until the module's browser is closed.
     """
     return thread.name.startswith(("asyncio_", "asyncio-waitpid-"))
 
@@ -72,9 +72,9 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
     return save
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
-    """JupyterLab serving a copy of notebooks/, stopped (with its kernels) at the end."""
+    """JupyterLab serving a copy of notebooks/, stopped (with its kernels) after the module."""
     scratch = tmp_path_factory.mktemp("jupyterlab")
     served = scratch / "notebooks"
     shutil.copytree(ROOT / "notebooks", served, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -85,9 +85,14 @@ def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator:
-    """One headless Chromium for the session, closed even when a test fails."""
+    """One headless Chromium per test module, closed even when a test fails.
+
+    Module scope, not session: while Playwright's sync API runs, its asyncio loop counts as
+    the main thread's running loop, so any later test calling ``asyncio.run`` would fail.
+    Stopping Playwright when the browser tests end gives the loop back.
+    """
     from playwright.sync_api import sync_playwright  # here: Playwright may be missing
 
     driver = sync_playwright().start()
@@ -103,13 +108,13 @@ def browser(chromium: str) -> Iterator:
         driver.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def guard() -> OffMachineGuard:
     """Records every request the browser tried to send off this machine (all are aborted)."""
     return OffMachineGuard()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def context(browser, guard) -> Iterator:
     """The browser context all notebook pages share: a laptop-sized window, local traffic only."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
