@@ -6,6 +6,8 @@ ENV ?= .venv
 BIN := $(ENV)/bin
 READY := $(ENV)/.workerlab-ready
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# LAB_DIR: the folder `make lab` opens (a class may use the student copies: LAB_DIR=build/student).
+LAB_DIR ?= notebooks
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Keep JupyterLab from calling out (news, update checks, extension manager, language servers).
@@ -15,7 +17,7 @@ LAB_OFFLINE := --LabApp.extension_manager=readonly --LabApp.news_url=None \
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
 	--nbval-cell-timeout=180
 
-.PHONY: lab test unit notebooks-test execute lint clean
+.PHONY: lab test unit browser-test notebooks-test execute student html lint clean
 
 $(READY): pyproject.toml etc/jupyterlab-overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
@@ -27,14 +29,19 @@ $(READY): pyproject.toml etc/jupyterlab-overrides.json
 
 ## lab: open the course in JupyterLab, served on 127.0.0.1 only
 lab: $(READY)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG) $(LAB_OFFLINE) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_DIR) --ip=127.0.0.1 $(ROOT_FLAG) $(LAB_OFFLINE) $(LAB_ARGS)
 
-## test: lint, unit tests, then nbval over every notebook (one pytest run, one summary line)
+## test: lint, unit tests, browser tests, then nbval over every notebook (one pytest run)
 test: $(READY) lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests $(NOTEBOOKS) $(NBVAL)
 
+## unit: the fast tests only (no browser, no notebook runs)
 unit: $(READY)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not browser"
+
+## browser-test: every notebook run in JupyterLab in headless Chromium; pictures in build/screenshots/
+browser-test: $(READY)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m browser
 
 notebooks-test: $(READY)
 	MPLBACKEND=Agg $(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL)
@@ -44,6 +51,14 @@ execute: $(READY)
 	MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
 		--ExecutePreprocessor.kernel_name=python3 $(or $(NB),$(NOTEBOOKS))
+
+## student: the lessons without their reference solutions or outputs, for a class, in build/student/
+student: $(READY)
+	$(BIN)/python -m workerlab.classroom student build/student
+
+## html: the executed course as static pages (contents, next-lesson links) in build/html/
+html: $(READY)
+	$(BIN)/python -m workerlab.classroom html build/html
 
 lint: $(READY)
 	$(BIN)/ruff check .

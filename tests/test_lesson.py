@@ -37,6 +37,18 @@ def test_a_thread_that_is_about_to_end_is_not_a_leak():
     ending.join()
 
 
+def test_the_kernels_own_threads_are_not_a_leak():
+    base_thread = pytest.importorskip("ipykernel.thread").BaseThread
+    before = set(threading.enumerate())
+    subshell = base_thread(name="subshell-started-by-jupyterlab")
+    subshell.start()
+    try:
+        assert extra_threads(before, grace=0) == []
+    finally:
+        subshell.stop()
+        subshell.join(timeout=5)
+
+
 def test_start_rejects_bad_numbers():
     with pytest.raises(ValueError, match="number"):
         start(-1)

@@ -10,6 +10,8 @@ import yaml
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).parent.parent
+# conda-forge names that differ from the PyPI name of the same package.
+CONDA_TO_PYPI = {"playwright-python": "playwright"}
 
 
 def pyproject_requirements() -> dict[str, str]:
@@ -26,7 +28,8 @@ def conda_requirements() -> tuple[dict[str, str], list[str]]:
             pip += entry["pip"]
             continue
         name, spec = re.match(r"([A-Za-z0-9_.\-]+)\s*(.*)", entry).groups()
-        conda[name.lower()] = spec.replace(" ", "")
+        name = CONDA_TO_PYPI.get(name.lower(), name.lower())
+        conda[name] = spec.replace(" ", "")
     return conda, pip
 
 
