@@ -133,3 +133,19 @@ def test_latency_explorer_reruns_with_the_sliders_values_when_pressed():
     assert not button.disabled
     with pytest.raises(ValueError, match="history"):
         latency_explorer(history=0)
+
+
+def test_an_explorer_shows_a_failed_run_instead_of_hiding_it(monkeypatch):
+    from workerlab import blocking
+    from workerlab.widgets import latency_explorer
+
+    box = latency_explorer()
+    _sliders, button, summary, _output = box.children
+
+    def broken(*_args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(blocking, "latency_run", broken)
+    button.click()
+    assert summary.value == "⚠ the run failed: OSError: disk full"
+    assert not button.disabled and button.description == "Run the loop"

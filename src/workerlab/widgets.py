@@ -6,11 +6,53 @@ gets sliders, a Run button and an output area. Introduced in lesson 01.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as w
 from IPython.display import display
+from matplotlib.figure import Figure
 
 from workerlab import blocking, jobqueue, plots, pool
 from workerlab.validate import positive_int
+
+
+def _explorer(
+    rows: list[w.Widget],
+    compute: Callable[[], tuple[str, Figure]],
+    *,
+    label: str,
+    busy_label: str,
+    first_summary: str = "",
+    run_now: bool = True,
+) -> w.VBox:
+    """The shell every explorer shares: control rows, a Run button, a summary line, a plot.
+
+    ``compute`` reads the controls, runs the experiment and returns ``(summary, figure)``.
+    While it runs the button is disabled; if it raises, the summary line says what went
+    wrong (a button callback's exception would otherwise only reach the browser console).
+    """
+    run = w.Button(description=label, button_style="primary", icon="play")
+    summary_line = w.Label(first_summary)
+    output = w.Output()
+
+    def on_run(_button: w.Button | None = None) -> None:
+        run.disabled, run.description = True, busy_label
+        try:
+            summary, figure = compute()
+        except Exception as error:  # show any failure to the learner, then keep the widget alive
+            summary_line.value = f"⚠ the run failed: {type(error).__name__}: {error}"
+        else:
+            summary_line.value = summary
+            with output:
+                output.clear_output(wait=True)
+                display(figure)
+        finally:
+            run.disabled, run.description = False, label
+
+    run.on_click(on_run)
+    if run_now:
+        on_run()  # show a first run straight away
+    return w.VBox([*rows, run, summary_line, output])
 
 
 def latency_explorer(history: int = 4) -> w.VBox:
@@ -23,30 +65,20 @@ def latency_explorer(history: int = 4) -> w.VBox:
     read = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="read (ms)")
     write = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="write (ms)")
     count = w.IntSlider(value=100, min=10, max=300, step=10, description="files")
-    run = w.Button(description="Run the loop", button_style="primary", icon="play")
-    summary_line = w.Label()
-    output = w.Output()
     runs: dict[str, tuple[dict[str, float], float]] = {}
 
-    def on_run(_button: w.Button | None = None) -> None:
-        run.disabled, run.description = True, "running…"
-        try:
-            report, summary = blocking.latency_run(count.value, read.value, write.value)
-            name = f"{count.value} files, {read.value:g}/{write.value:g} ms"
-            runs.pop(name, None)
-            runs[name] = (report.step_totals(), report.cpu_seconds)
-            while len(runs) > history:
-                runs.pop(next(iter(runs)))
-            summary_line.value = summary
-            with output:
-                output.clear_output(wait=True)
-                display(plots.wall_vs_cpu(runs, title="Your runs (newest at the bottom)"))
-        finally:
-            run.disabled, run.description = False, "Run the loop"
+    def compute() -> tuple[str, Figure]:
+        report, summary = blocking.latency_run(count.value, read.value, write.value)
+        name = f"{count.value} files, {read.value:g}/{write.value:g} ms"
+        runs.pop(name, None)
+        runs[name] = (report.step_totals(), report.cpu_seconds)
+        while len(runs) > history:
+            runs.pop(next(iter(runs)))
+        return summary, plots.wall_vs_cpu(runs, title="Your runs (newest at the bottom)")
 
-    run.on_click(on_run)
-    on_run()  # show a first run straight away
-    return w.VBox([w.HBox([read, write, count]), run, summary_line, output])
+    return _explorer(
+        [w.HBox([read, write, count])], compute, label="Run the loop", busy_label="running…"
+    )
 
 
 def pool_explorer() -> w.VBox:
@@ -62,30 +94,20 @@ def pool_explorer() -> w.VBox:
         value=20, min=1, max=100, step=1, description="time per order (ms)", style=style
     )
     jobs = w.IntSlider(value=24, min=1, max=200, description="orders (jobs)", style=style)
-    run = w.Button(description="Open the shop", button_style="primary", icon="play")
-    summary_line = w.Label()
-    output = w.Output()
 
-    def on_run(_button: w.Button | None = None) -> None:
-        run.disabled, run.description = True, "serving…"
-        try:
-            result, summary = pool.explore(workers.value, buffer.value, latency.value, jobs.value)
-            summary_line.value = summary
-            with output:
-                output.clear_output(wait=True)
-                display(
-                    plots.timeline(
-                        result.spans(),
-                        title="Who made which order, and when",
-                        row_title="barista",
-                    )
-                )
-        finally:
-            run.disabled, run.description = False, "Open the shop"
+    def compute() -> tuple[str, Figure]:
+        result, summary = pool.explore(workers.value, buffer.value, latency.value, jobs.value)
+        figure = plots.timeline(
+            result.spans(), title="Who made which order, and when", row_title="barista"
+        )
+        return summary, figure
 
-    run.on_click(on_run)
-    on_run()  # show a first run straight away
-    return w.VBox([w.HBox([workers, buffer]), w.HBox([latency, jobs]), run, summary_line, output])
+    return _explorer(
+        [w.HBox([workers, buffer]), w.HBox([latency, jobs])],
+        compute,
+        label="Open the shop",
+        busy_label="serving…",
+    )
 
 
 def crash_explorer() -> w.VBox:
@@ -97,20 +119,18 @@ def crash_explorer() -> w.VBox:
     workers = w.IntSlider(value=2, min=1, max=4, description="workers")
     lease = w.FloatSlider(value=0.5, min=0.3, max=2.0, step=0.1, description="lease (s)")
     kill = w.ToggleButtons(options=jobqueue.KILLS, value=jobqueue.KILLS[2], description="kill")
-    run = w.Button(description="Run 12 jobs", button_style="primary", icon="play")
-    summary_line = w.Label("Press Run: real processes start, one may be killed.")
-    output = w.Output()
 
-    def on_run(_button: w.Button | None = None) -> None:
-        run.disabled, run.description = True, "running…"
-        try:
-            spans, result = jobqueue.crash_run(workers.value, lease.value, kill.value)
-            summary_line.value = str(result)
-            with output:
-                output.clear_output(wait=True)
-                display(plots.timeline(spans, title=f"kill: {kill.value}, lease {lease.value:g} s"))
-        finally:
-            run.disabled, run.description = False, "Run 12 jobs"
+    def compute() -> tuple[str, Figure]:
+        spans, result = jobqueue.crash_run(workers.value, lease.value, kill.value)
+        return str(result), plots.timeline(
+            spans, title=f"kill: {kill.value}, lease {lease.value:g} s"
+        )
 
-    run.on_click(on_run)
-    return w.VBox([w.HBox([workers, lease]), kill, run, summary_line, output])
+    return _explorer(
+        [w.HBox([workers, lease]), kill],
+        compute,
+        label="Run 12 jobs",
+        busy_label="running…",
+        first_summary="Press Run: real processes start, one may be killed.",
+        run_now=False,
+    )
