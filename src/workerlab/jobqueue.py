@@ -178,8 +178,10 @@ class JobQueue:
         an expired lease: its worker died or is too slow, so the job goes to someone else.
         A job whose lease expires on its last attempt is dead-lettered instead.
         """
-        now = self.clock()
         with self._transaction() as db:
+            # Read the clock only once the write lock is ours: a claim that waited for the
+            # lock must not compare leases with (or start its own from) a stale time.
+            now = self.clock()
             db.execute(
                 "UPDATE jobs SET state = 'dead', lease_until = NULL,"
                 " last_error = 'lease expired on the last attempt (worker lost)'"
