@@ -32,14 +32,24 @@ from workerlab.trace import Trace
 from workerlab.validate import positive_int, positive_number
 
 
-def _bar(iterable: Any = None, *, desc: str, enabled: bool, total: int | None = None) -> tqdm:
-    """A ``tqdm.auto`` bar that vanishes when done and starts no monitor thread.
+def progress_bar(
+    iterable: Any = None,
+    *,
+    desc: str,
+    enabled: bool,
+    total: int | None = None,
+    leave: bool = False,
+    unit: str = "it",
+) -> tqdm:
+    """A ``tqdm.auto`` bar (lesson 02), the one every module uses; it starts no monitor thread.
 
-    tqdm's monitor thread would outlive the sweep, and every lesson's end check (rightly)
-    counts it as a leaked thread, so it is turned off here as in ``lesson.start``.
+    tqdm's monitor thread would outlive the run, and every lesson's end check (rightly)
+    counts it as a leaked thread, so it is turned off here as in ``lesson.start``. When not
+    ``enabled`` the bar is disabled: its ``update``/``close`` and ``with`` do nothing. By
+    default it vanishes when done (``leave=False``), as a sweep's inner bar should.
     """
     tqdm.monitor_interval = 0
-    return tqdm(iterable, desc=desc, total=total, disable=not enabled, leave=False)
+    return tqdm(iterable, desc=desc, total=total, disable=not enabled, leave=leave, unit=unit)
 
 
 # --- lesson 02: throughput against worker count ---------------------------------------------
@@ -93,7 +103,7 @@ def throughput_sweep(
     positive_int("repeats", repeats)
     job = pool.sleeping_job(latency)
     points = []
-    for workers in _bar(counts, desc="workers", enabled=progress):
+    for workers in progress_bar(counts, desc="workers", enabled=progress):
         jobs = workers * jobs_per_worker
         best = min(pool.run_pool(range(jobs), job, workers).wall_seconds for _ in range(repeats))
         points.append(SweepPoint(workers, jobs, latency, best))
@@ -185,7 +195,7 @@ def dispatch_cost(
     positive_int("workers", workers)
     positive_int("repeats", repeats)
     best = dict.fromkeys(DISPATCHERS, float("inf"))
-    steps = _bar(total=repeats * len(DISPATCHERS), desc="dispatch", enabled=progress)
+    steps = progress_bar(total=repeats * len(DISPATCHERS), desc="dispatch", enabled=progress)
     with steps:
         for _ in range(repeats):
             for name, run in DISPATCHERS.items():
@@ -266,7 +276,7 @@ def spawn_costs(
     counts = counts or {"thread": 300, "asyncio task": 3000, "process": 8}
     return {
         kind: spawn_cost(kind, n)
-        for kind, n in _bar(counts.items(), desc="spawn", enabled=progress)
+        for kind, n in progress_bar(counts.items(), desc="spawn", enabled=progress)
     }
 
 
@@ -378,4 +388,4 @@ def buffer_sweep(
     caps = [positive_int("capacity", c, minimum=0) for c in capacities]
     if not caps:
         raise ValueError("capacities is empty")
-    return [buffer_run(c, **kwargs) for c in _bar(caps, desc="capacity", enabled=progress)]
+    return [buffer_run(c, **kwargs) for c in progress_bar(caps, desc="capacity", enabled=progress)]

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from typing import Any, Literal, TypeVar
 
+from workerlab.bench import progress_bar
 from workerlab.envcheck import gil_enabled
 from workerlab.trace import Trace
 from workerlab.validate import callable_arg, positive_int, positive_number
@@ -361,7 +362,7 @@ def speedup_sweep(
             raise ValueError(f"kinds must hold some of {KINDS}, got {kind!r}")
     positive_int("repeats", repeats)
     runs = [(kind, w) for kind in kinds for w in workers]
-    bar = _progress(total=repeats * (len(runs) + 1), enabled=progress, desc="runs")
+    bar = progress_bar(total=repeats * (len(runs) + 1), enabled=progress, desc="runs")
     best_sequential = float("inf")
     best: dict[tuple[Kind, int], float] = {}
     busiest: dict[tuple[Kind, int], float] = {}
@@ -395,25 +396,6 @@ def speedup_sweep(
         )
         for kind in kinds
     }
-
-
-def _progress(*, total: int, enabled: bool, desc: str) -> Any:
-    """A ``tqdm.auto`` bar when ``enabled``, else an object with the same no-op methods."""
-    if enabled:
-        from tqdm.auto import tqdm
-
-        return tqdm(total=total, desc=desc, leave=False)
-    return _NoBar()
-
-
-class _NoBar:
-    """Stands in for a progress bar when none is wanted."""
-
-    def update(self, n: int = 1) -> None:
-        """Do nothing."""
-
-    def close(self) -> None:
-        """Do nothing."""
 
 
 # --- a downstream service with limited capacity --------------------------------------------
@@ -577,7 +559,7 @@ def load_sweep(
     """
     clients = [positive_int("clients", c) for c in clients]
     positive_int("repeats", repeats)
-    bar = _progress(
+    bar = progress_bar(
         total=len(clients) * repeats, enabled=progress, desc="limited" if limit else "clients"
     )
     results = []
@@ -774,7 +756,7 @@ def overhead_sweep(
     positive_number("budget", budget)
     positive_int("max_jobs", max_jobs)
     positive_int("repeats", repeats)
-    bar = _progress(total=len(sizes), enabled=progress, desc="job sizes")
+    bar = progress_bar(total=len(sizes), enabled=progress, desc="job sizes")
     points = []
     try:
         with process_pool(workers) as pool:

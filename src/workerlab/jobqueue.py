@@ -552,11 +552,13 @@ class Fleet:
     def _show_progress(self, deadline: float) -> None:
         """A progress bar of finished jobs, until all are finished, no worker is left, or
         the deadline passes (then :meth:`wait` reports what is wrong)."""
-        from tqdm.auto import tqdm
+        from workerlab.bench import progress_bar  # here: worker processes never need it
 
         with JobQueue(self.path) as queue:
-            counts = queue.counts()
-            with tqdm(total=sum(counts.values()), desc="jobs finished", unit="job") as bar:
+            total = sum(queue.counts().values())
+            with progress_bar(
+                total=total, enabled=True, desc="jobs finished", leave=True, unit="job"
+            ) as bar:
                 while time.monotonic() < deadline:
                     counts = queue.counts()
                     bar.update(counts["done"] + counts["dead"] - bar.n)
