@@ -125,6 +125,15 @@ def test_attempt_spans_label_outcomes_and_kills(queue, clock):
     ]
 
 
+def test_attempt_spans_list_workers_in_name_order_for_the_timeline_rows():
+    attempts = [
+        {"job_id": j, "attempt": 1, "worker": w, "claimed": t, "finished": t + 1, "outcome": "done"}
+        for j, (w, t) in enumerate([("w3", 0.0), ("w10", 0.1), ("w2", 0.2), ("w3", 0.3)])
+    ]
+    spans = jq.attempt_spans(attempts, {})
+    assert [(s.worker, s.job) for s in spans] == [("w2", 2), ("w3", 0), ("w3", 3), ("w10", 1)]
+
+
 def test_concurrent_claims_never_hand_out_a_job_twice(tmp_path, no_extra_threads):
     path = tmp_path / "q.db"
     with jq.JobQueue(path, lease_seconds=60) as q:

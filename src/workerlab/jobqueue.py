@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -316,7 +317,14 @@ def attempt_spans(attempts: list[dict[str, Any]], killed_at: dict[str, float]) -
         else:
             continue  # still in progress: nothing to draw yet
         spans.append(Span(a["worker"], label, a["job_id"], a["claimed"] - start, end - start))
-    return spans
+    # A timeline draws workers in the order their first span comes: sort by worker name,
+    # numbers compared as numbers (w2 before w10), so the rows read w1, w2, w3, …
+    return sorted(spans, key=lambda s: (_natural_key(s.worker), s.start))
+
+
+def _natural_key(name: str) -> list[tuple[int, int, str]]:
+    """Sort key for names like ``w10``: runs of digits compare as numbers."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name)]
 
 
 # --- the job the lesson runs -----------------------------------------------------------------
