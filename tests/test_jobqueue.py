@@ -125,27 +125,70 @@ def test_attempt_spans_label_outcomes_and_kills(queue, clock):
     ]
 
 
+def test_attempt_spans_list_workers_in_name_order_for_the_timeline_rows():
+    attempts = [
+        {"job_id": j, "attempt": 1, "worker": w, "claimed": t, "finished": t + 1, "outcome": "done"}
+        for j, (w, t) in enumerate([("w3", 0.0), ("w10", 0.1), ("w2", 0.2), ("w3", 0.3)])
+    ]
+    spans = jq.attempt_spans(attempts, {})
+    assert [(s.worker, s.job) for s in spans] == [("w2", 2), ("w3", 0), ("w3", 3), ("w10", 1)]
+
+
 def test_concurrent_claims_never_hand_out_a_job_twice(tmp_path, no_extra_threads):
     path = tmp_path / "q.db"
     with jq.JobQueue(path, lease_seconds=60) as q:
         for i in range(60):
             q.enqueue("send_receipt", {"i": i})
     claimed: list[int] = []
+    refused: list[int] = []
+    errors: list[BaseException] = []
     lock = threading.Lock()
 
     def claimer(name: str) -> None:
-        with jq.JobQueue(path, lease_seconds=60) as q:
-            while (job := q.claim(name)) is not None:
-                with lock:
-                    claimed.append(job.id)
-                assert q.ack(job)
+        try:
+            with jq.JobQueue(path, lease_seconds=60) as q:
+                while (job := q.claim(name)) is not None:
+                    acked = q.ack(job)
+                    with lock:
+                        (claimed if acked else refused).append(job.id)
+        except BaseException as error:  # a thread's exception would not fail the test
+            errors.append(error)
 
     threads = [threading.Thread(target=claimer, args=(f"t{i}",)) for i in range(6)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads) and errors == [] and refused == []
     assert sorted(claimed) == list(range(1, 61))
+
+
+def test_a_claim_that_waited_for_the_lock_leases_from_the_time_it_got_it(tmp_path, clock):
+    """The clock is read inside the write transaction, not before waiting for it."""
+    import sqlite3
+
+    locked = threading.Event()
+
+    def other_writer() -> None:
+        blocker = sqlite3.connect(tmp_path / "q.db", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock…
+        locked.set()
+        time.sleep(0.3)  # …while the claim below waits for it
+        clock.now += 5.0
+        blocker.execute("COMMIT")
+        blocker.close()
+
+    with jq.JobQueue(tmp_path / "q.db", lease_seconds=1.0, clock=clock) as q:
+        q.enqueue("send_receipt", {})
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        assert locked.wait(timeout=10)
+        job = q.claim("w")
+        writer.join(timeout=10)
+        assert job is not None and not writer.is_alive()
+        [attempt] = q.attempts()
+        (lease_until,) = q._db.execute("SELECT lease_until FROM jobs").fetchone()
+    assert attempt["claimed"] == clock.now and lease_until == clock.now + 1.0
 
 
 def test_run_worker_runs_jobs_in_process_and_restores_sigterm(tmp_path):
@@ -287,7 +330,7 @@ def test_a_consumer_stuck_in_a_task_is_killed_after_the_grace_period(tmp_path):
     app.slow_job(0, 30.0, str(tmp_path))
     with jq.HueyConsumer(tmp_path / "huey.db", tmp_path / "log", grace=0.5) as consumer:
         jq.wait_for_files(tmp_path, "started-*", 1, timeout=20)
-    assert consumer.process.returncode is not None
+    assert consumer.process.returncode == -9, "SIGINT waited for the task, so SIGKILL ended it"
 
 
 def test_dask_reruns_the_task_of_a_killed_worker_and_leaves_no_process():

@@ -33,18 +33,23 @@ from workerlab.validate import positive_int, positive_number
 
 
 def progress_bar(
-    iterable: Any = None, *, desc: str, enabled: bool, total: int | None = None
+    iterable: Any = None,
+    *,
+    desc: str,
+    enabled: bool,
+    total: int | None = None,
+    leave: bool = False,
+    unit: str = "it",
 ) -> tqdm:
-    """A ``tqdm.auto`` bar that vanishes when done and starts no monitor thread.
+    """A ``tqdm.auto`` bar (lesson 02), the one every module uses; it starts no monitor thread.
 
-    Every sweep of the course uses it (lessons 02, 03 and 06); with ``enabled=False`` it
-    is a silent bar whose ``update`` and ``close`` do nothing.
-
-    tqdm's monitor thread would outlive the sweep, and every lesson's end check (rightly)
-    counts it as a leaked thread, so it is turned off here as in ``lesson.start``.
+    tqdm's monitor thread would outlive the run, and every lesson's end check (rightly)
+    counts it as a leaked thread, so it is turned off here as in ``lesson.start``. When not
+    ``enabled`` the bar is disabled: its ``update``/``close`` and ``with`` do nothing. By
+    default it vanishes when done (``leave=False``), as a sweep's inner bar should.
     """
     tqdm.monitor_interval = 0
-    return tqdm(iterable, desc=desc, total=total, disable=not enabled, leave=False)
+    return tqdm(iterable, desc=desc, total=total, disable=not enabled, leave=leave, unit=unit)
 
 
 # --- lesson 02: throughput against worker count ---------------------------------------------

@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from workerlab import context, pool
+from workerlab.bench import progress_bar
 from workerlab.validate import existing_folder, positive_int, positive_number
 
 _WORDS = (
@@ -50,7 +50,9 @@ def make_corpus(
     rng = random.Random(seed)
     bad = set(rng.sample(range(count), broken))
     paths = []
-    with _progress(count, progress, "writing files") as bar:
+    with progress_bar(
+        total=count, enabled=progress, desc="writing files", leave=True, unit="file"
+    ) as bar:
         for number in range(count):
             paths.append(_write_one(root, number, rng, number in bad))
             bar.update()
@@ -154,29 +156,6 @@ class RunReport:
         return [f"{e} <- {type(e.__cause__).__name__}: {e.__cause__}" for e in self.errors]
 
 
-class _NoBar:
-    """Stands in for a progress bar when none is wanted (a disabled ``tqdm`` would still
-    start tqdm's monitor thread, which the leak checks rightly report)."""
-
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int = 1) -> None:
-        """Ignore progress."""
-
-
-def _progress(total: int, show: bool, desc: str, unit: str = "file") -> Any:
-    """A ``tqdm.auto`` bar (a widget in JupyterLab), or no bar at all when not ``show``."""
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit)
-
-
 def run_sequential(
     paths: Iterable[Path], root: Path, *, latency: float, progress: bool = False
 ) -> RunReport:
@@ -185,7 +164,9 @@ def run_sequential(
     positive_number("latency", latency, allow_zero=True)
     report = RunReport(workers=1)
     start = time.perf_counter()
-    with _progress(len(paths), progress, "sequential") as bar:
+    with progress_bar(
+        total=len(paths), enabled=progress, desc="sequential", leave=True, unit="file"
+    ) as bar:
         for path in paths:
             try:
                 report.results.append(process_file(path, root, latency))
@@ -225,7 +206,9 @@ def run_pool(
     skipped = object()  # what a worker returns for a file it never started
     lock = threading.Lock()  # the bar is updated from the worker threads
 
-    with _progress(len(paths), progress, f"{workers} workers") as bar:
+    with progress_bar(
+        total=len(paths), enabled=progress, desc=f"{workers} workers", leave=True, unit="file"
+    ) as bar:
 
         def work(path: Path) -> object:
             if ctx is not None and ctx.err() is not None:
@@ -271,7 +254,9 @@ def sweep(
     """Wall seconds of ``run(workers)`` for each worker count, with a progress bar."""
     counts = [positive_int("workers", n) for n in worker_counts]
     seconds = {}
-    with _progress(len(counts), progress, "sweep", unit="run") as bar:
+    with progress_bar(
+        total=len(counts), enabled=progress, desc="sweep", leave=True, unit="run"
+    ) as bar:
         for n in counts:
             seconds[n] = run(n).wall_seconds
             bar.update()

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -178,8 +179,10 @@ class JobQueue:
         an expired lease: its worker died or is too slow, so the job goes to someone else.
         A job whose lease expires on its last attempt is dead-lettered instead.
         """
-        now = self.clock()
         with self._transaction() as db:
+            # Read the clock only once the write lock is ours: a claim that waited for the
+            # lock must not compare leases with (or start its own from) a stale time.
+            now = self.clock()
             db.execute(
                 "UPDATE jobs SET state = 'dead', lease_until = NULL,"
                 " last_error = 'lease expired on the last attempt (worker lost)'"
@@ -314,7 +317,14 @@ def attempt_spans(attempts: list[dict[str, Any]], killed_at: dict[str, float]) -
         else:
             continue  # still in progress: nothing to draw yet
         spans.append(Span(a["worker"], label, a["job_id"], a["claimed"] - start, end - start))
-    return spans
+    # A timeline draws workers in the order their first span comes: sort by worker name,
+    # numbers compared as numbers (w2 before w10), so the rows read w1, w2, w3, …
+    return sorted(spans, key=lambda s: (_natural_key(s.worker), s.start))
+
+
+def _natural_key(name: str) -> list[tuple[int, int, str]]:
+    """Sort key for names like ``w10``: runs of digits compare as numbers."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name)]
 
 
 # --- the job the lesson runs -----------------------------------------------------------------
@@ -550,11 +560,13 @@ class Fleet:
     def _show_progress(self, deadline: float) -> None:
         """A progress bar of finished jobs, until all are finished, no worker is left, or
         the deadline passes (then :meth:`wait` reports what is wrong)."""
-        from tqdm.auto import tqdm
+        from workerlab.bench import progress_bar  # here: worker processes never need it
 
         with JobQueue(self.path) as queue:
-            counts = queue.counts()
-            with tqdm(total=sum(counts.values()), desc="jobs finished", unit="job") as bar:
+            total = sum(queue.counts().values())
+            with progress_bar(
+                total=total, enabled=True, desc="jobs finished", leave=True, unit="job"
+            ) as bar:
                 while time.monotonic() < deadline:
                     counts = queue.counts()
                     bar.update(counts["done"] + counts["dead"] - bar.n)
