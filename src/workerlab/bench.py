@@ -93,7 +93,9 @@ def throughput_sweep(
     Each run gives every worker ``jobs_per_worker`` jobs that each sleep ``latency`` s
     (waiting, as on a disk or a network), so the ideal throughput is workers / latency.
     The best of several repeats is kept: interference from other programs only ever slows
-    a run down, so the fastest run is the closest to what the pool itself can do.
+    a run down, so the fastest run is the closest to what the pool itself can do. No trace
+    is recorded: a sweep needs only each run's wall time (the trace's own cost per job is
+    measured by :func:`dispatch_cost`).
     """
     counts = [positive_int("worker count", n) for n in worker_counts]
     if not counts:
@@ -105,7 +107,10 @@ def throughput_sweep(
     points = []
     for workers in progress_bar(counts, desc="workers", enabled=progress):
         jobs = workers * jobs_per_worker
-        best = min(pool.run_pool(range(jobs), job, workers).wall_seconds for _ in range(repeats))
+        best = min(
+            pool.run_pool(range(jobs), job, workers, record=False).wall_seconds
+            for _ in range(repeats)
+        )
         points.append(SweepPoint(workers, jobs, latency, best))
     return points
 
