@@ -211,14 +211,6 @@ class Context:
 class _Background(Context):
     """The root: never cancelled, no deadline, so children need not register with it."""
 
-    def _on_deadline(self) -> None:
-        """The timer's callback: make sure the deadline is announced, even by a timer that
-        woke a little early (a clock that is not ``time.monotonic``), or a waiter on
-        ``done()`` would sleep on."""
-        while (left := self.remaining()) and not self._done.wait(left):
-            pass
-        self._expire_if_due()
-
     def _adopt(self, child: Context) -> None:
         pass
 
