@@ -16,9 +16,3 @@ def no_leaked_threads():
     """
     with hazards.no_leaked_threads(grace=2.0):
         yield
-
-
-@pytest.fixture
-def no_extra_threads(no_leaked_threads):
-    """The fixture's first name, kept for tests that ask for it: the check is autouse now."""
-    yield

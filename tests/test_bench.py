@@ -7,8 +7,6 @@ import pytest
 from workerlab import bench
 from workerlab.channel import BLOCKED_SEND
 
-pytestmark = pytest.mark.usefixtures("no_extra_threads")
-
 
 def test_throughput_sweep_points_carry_ideal_and_efficiency():
     points = bench.throughput_sweep([1, 4], latency=0.005, jobs_per_worker=3, progress=False)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import pytest
-
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
 
@@ -20,7 +18,6 @@ def load(name: str):
     return module
 
 
-@pytest.mark.usefixtures("no_extra_threads")
 def test_pool_benchmark_smoke_run(capsys):
     assert load("pool_benchmark").main(["--smoke"]) == 0
     out = capsys.readouterr().out

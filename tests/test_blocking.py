@@ -42,7 +42,7 @@ def test_process_file_writes_the_result_and_records_three_steps(tmp_path):
     assert read.duration >= 0.001  # the simulated latency really waited
 
 
-def test_run_sequential_processes_every_file_one_at_a_time(tmp_path, no_extra_threads):
+def test_run_sequential_processes_every_file_one_at_a_time(tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     out.mkdir()

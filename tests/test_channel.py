@@ -12,8 +12,6 @@ from hypothesis import strategies as st
 from workerlab.channel import BLOCKED_RECV, BLOCKED_SEND, Channel, ChannelClosed, ChannelTimeout
 from workerlab.trace import Trace
 
-pytestmark = pytest.mark.usefixtures("no_extra_threads")
-
 
 def in_thread(target, *args, name="helper") -> threading.Thread:
     thread = threading.Thread(target=target, args=args, name=name)

@@ -20,8 +20,6 @@ from workerlab.choose import (
     Workload,
 )
 
-pytestmark = pytest.mark.usefixtures("no_extra_threads")
-
 
 def test_jobs_do_what_they_say():
     assert choose.cpu_job(10) == sum(i * i % 7 for i in range(10))

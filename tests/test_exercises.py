@@ -127,7 +127,7 @@ def good_worker(jobs, results):
         results.put(job * 2)
 
 
-def test_worker_accepts_the_reference(no_extra_threads):
+def test_worker_accepts_the_reference():
     assert check_worker(good_worker)
 
 
@@ -193,7 +193,7 @@ def stops_when_the_line_is_empty(jobs, results):
         ("worker", "function itself"),
     ],
 )
-def test_worker_rejects_plausible_mistakes_and_leaves_no_thread(wrong, says, no_extra_threads):
+def test_worker_rejects_plausible_mistakes_and_leaves_no_thread(wrong, says):
     result = check_worker(wrong)
     assert not result and says in result.message
 
@@ -241,7 +241,7 @@ def test_last_send_rejects_plausible_mistakes(wrong, says):
     assert not result and says in result.message
 
 
-def test_drain_accepts_iteration(no_extra_threads):
+def test_drain_accepts_iteration():
     assert check_drain(list)
     assert check_drain(lambda ch: [item for item in ch])
 
@@ -273,7 +273,7 @@ def stops_once_closed(ch):
         (lambda ch: sorted(ch, reverse=True), "in order"),
     ],
 )
-def test_drain_rejects_plausible_mistakes(wrong, says, no_extra_threads):
+def test_drain_rejects_plausible_mistakes(wrong, says):
     result = check_drain(wrong)
     assert not result and says in result.message
 

@@ -134,7 +134,7 @@ def test_attempt_spans_list_workers_in_name_order_for_the_timeline_rows():
     assert [(s.worker, s.job) for s in spans] == [("w2", 2), ("w3", 0), ("w3", 3), ("w10", 1)]
 
 
-def test_concurrent_claims_never_hand_out_a_job_twice(tmp_path, no_extra_threads):
+def test_concurrent_claims_never_hand_out_a_job_twice(tmp_path):
     path = tmp_path / "q.db"
     with jq.JobQueue(path, lease_seconds=60) as q:
         for i in range(60):

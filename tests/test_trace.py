@@ -77,7 +77,7 @@ def test_labels_filter_spans_and_samples():
     assert log.samples("other") == []
 
 
-def test_many_threads_lose_no_events(no_extra_threads):
+def test_many_threads_lose_no_events():
     log = Trace()
     per_thread, threads = 2_000, 8
 

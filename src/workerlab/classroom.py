@@ -225,10 +225,6 @@ def widget_models(model_id: str, state: dict) -> Iterator[tuple[str, dict]]:
         yield from widget_models(child.removeprefix("IPY_MODEL_"), state)
 
 
-def _strip_tags(text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
-
-
 def widget_snapshot(model_id: str, state: dict) -> list[NotebookNode]:
     """Static outputs standing in for a widget on a page with no kernel.
 
