@@ -6,7 +6,8 @@ ENV ?= .venv
 BIN := $(ENV)/bin
 READY := $(ENV)/.workerlab-ready
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-# LAB_DIR: the folder `make lab` opens (a class may use the student copies: LAB_DIR=build/student).
+# LAB_DIR: the lesson folder `make lab` opens at lesson 00 (the student copies: LAB_DIR=build/student).
+# JupyterLab serves the whole repository, so a lesson's link to its module opens in one click.
 LAB_DIR ?= notebooks
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -29,7 +30,8 @@ $(READY): pyproject.toml etc/jupyterlab-overrides.json
 
 ## lab: open the course in JupyterLab, served on 127.0.0.1 only
 lab: $(READY)
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_DIR) --ip=127.0.0.1 $(ROOT_FLAG) $(LAB_OFFLINE) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(LAB_DIR)/00_start_here.ipynb \
+		--ip=127.0.0.1 $(ROOT_FLAG) $(LAB_OFFLINE) $(LAB_ARGS)
 
 ## test: lint, unit tests, browser tests, then nbval over every notebook (one pytest run)
 test: $(READY) lint
@@ -54,14 +56,16 @@ execute: $(READY)
 
 ## student: the lessons without their reference solutions or outputs, for a class, in build/student/
 student: $(READY)
-	$(BIN)/python -m workerlab.classroom student build/student
+	$(BIN)/python -m teacherkit.classroom student build/student
 
 ## html: the executed course as static pages (contents, next-lesson links) in build/html/
 html: $(READY)
-	$(BIN)/python -m workerlab.classroom html build/html
+	$(BIN)/python -m teacherkit.classroom html build/html
 
+## lint: ruff, and the package's import layers (import-linter: lower layers never import higher ones)
 lint: $(READY)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(ENV) build src/*.egg-info .ruff_cache .hypothesis

@@ -30,7 +30,7 @@ import platform
 import sys
 import time
 
-from workerlab import bench
+from workerlab.lab import throughput
 
 FULL = {"workers": [1, 4, 16, 64, 256], "jobs_per_worker": 20, "dispatch_jobs": 20_000}
 SMOKE = {"workers": [1, 4, 16], "jobs_per_worker": 3, "dispatch_jobs": 500}
@@ -46,11 +46,11 @@ def efficiency_table(workers: list[int], jobs_per_worker: int, repeats: int) -> 
     print(f"{'workers':>8} {'jobs/s':>10} {'ideal':>10} {'pool':>7} {'bare threads':>13}")
     result = {}
     for n in workers:
-        (point,) = bench.throughput_sweep(
+        (point,) = throughput.throughput_sweep(
             [n], latency=LATENCY, jobs_per_worker=jobs_per_worker, repeats=repeats, progress=False
         )
         ceiling = max(
-            bench.sleeping_threads_efficiency(n, latency=LATENCY, rounds=jobs_per_worker)
+            throughput.sleeping_threads_efficiency(n, latency=LATENCY, rounds=jobs_per_worker)
             for _ in range(repeats)
         )
         result[n] = point.efficiency
@@ -64,7 +64,7 @@ def efficiency_table(workers: list[int], jobs_per_worker: int, repeats: int) -> 
 def dispatch_table(jobs: int, workers: int, repeats: int) -> dict[str, float]:
     """Print and return seconds per no-op job for each dispatcher, and the ratios."""
     print(f"\nDispatch cost per no-op job: {jobs} jobs on {workers} threads, best of {repeats}")
-    costs = bench.dispatch_cost(jobs=jobs, workers=workers, repeats=repeats, progress=False)
+    costs = throughput.dispatch_cost(jobs=jobs, workers=workers, repeats=repeats, progress=False)
     executor = costs["ThreadPoolExecutor"]
     for name, cost in costs.items():
         print(f"{name:>24} {cost * 1e6:>7.2f} µs/job  {cost / executor:>5.2f}× ThreadPoolExecutor")

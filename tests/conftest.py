@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workerlab import hazards
+from workerlab import leak
 
 
 @pytest.fixture(autouse=True)
@@ -14,5 +14,5 @@ def no_leaked_threads():
     A test that leaves a thread running fails, with the thread's name and where it is
     blocked; threads that are about to exit get two seconds to do so.
     """
-    with hazards.no_leaked_threads(grace=2.0):
+    with leak.no_leaked_threads(grace=2.0):
         yield

@@ -120,7 +120,7 @@ def test_latency_run_makes_and_removes_its_own_files(tmp_path, monkeypatch):
 
 
 def test_latency_explorer_reruns_with_the_sliders_values_when_pressed():
-    from workerlab.widgets import latency_explorer
+    from workerlab.lab.widgets import latency_explorer
 
     box = latency_explorer(history=2)
     sliders, button, summary, _output = box.children
@@ -137,7 +137,7 @@ def test_latency_explorer_reruns_with_the_sliders_values_when_pressed():
 
 def test_an_explorer_shows_a_failed_run_instead_of_hiding_it(monkeypatch):
     from workerlab import blocking
-    from workerlab.widgets import latency_explorer
+    from workerlab.lab.widgets import latency_explorer
 
     box = latency_explorer()
     _sliders, button, summary, _output = box.children

@@ -1,4 +1,4 @@
-"""The teacher's kit (``workerlab.classroom``): student copies, scaffold checks, static HTML."""
+"""The teacher's kit (``teacherkit.classroom``): student copies, scaffold checks, static HTML."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workerlab import classroom
+from teacherkit import classroom
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = classroom.lesson_notebooks(ROOT / "notebooks")
@@ -140,8 +140,8 @@ def test_make_student_refuses_a_scaffold_that_does_not_fit(tmp_path, capsys):
 
 def test_the_makefile_has_the_kit_targets():
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^student:.*\n\t.*workerlab\.classroom student build/student", makefile, re.M)
-    assert re.search(r"^html:.*\n\t.*workerlab\.classroom html build/html", makefile, re.M)
+    assert re.search(r"^student:.*\n\t.*teacherkit\.classroom student build/student", makefile, re.M)
+    assert re.search(r"^html:.*\n\t.*teacherkit\.classroom html build/html", makefile, re.M)
 
 
 @pytest.fixture(scope="module")

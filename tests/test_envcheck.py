@@ -1,4 +1,4 @@
-from workerlab.envcheck import _version_tuple, check_environment
+from workerlab.lab.envcheck import _version_tuple, check_environment
 
 
 def test_report_lists_python_cores_and_packages():

@@ -5,20 +5,13 @@ import threading
 
 import pytest
 
+from workerlab.checks.lesson01 import check_idle_share, check_predict_wall_time
+from workerlab.checks.lesson02 import check_ideal_throughput, check_shop_time, check_worker
+from workerlab.checks.lesson03 import check_drain, check_last_send
+from workerlab.checks.lesson06 import check_pipeline_seconds, check_scenario_quiz
 from workerlab.choose import CHOICES, SCENARIOS
-from workerlab.exercises import (
-    CheckResult,
-    check_drain,
-    check_ideal_throughput,
-    check_idle_share,
-    check_last_send,
-    check_pipeline_seconds,
-    check_predict_wall_time,
-    check_scenario_quiz,
-    check_shop_time,
-    check_worker,
-)
 from workerlab.pool import STOP
+from workerlab.records import CheckResult
 
 
 def test_check_result_reads_well():

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workerlab.exercises import check_backoff, check_pool_time, check_record_receipt
+from workerlab.checks.lesson07 import check_backoff, check_record_receipt
+from workerlab.checks.lesson08 import check_pool_time
 from workerlab.jobqueue import backoff
 
 

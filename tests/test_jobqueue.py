@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from workerlab import hazards
 from workerlab import jobqueue as jq
+from workerlab import leak
 
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads():
     """conftest's leak check, except Dask's offload thread, which by design lives as long as
     the process once a Dask client has run (lesson 07 tells the learner the same)."""
-    with hazards.no_leaked_threads(grace=2.0, ignore=lambda t: t.name.startswith("Dask-Offload")):
+    with leak.no_leaked_threads(grace=2.0, ignore=lambda t: t.name.startswith("Dask-Offload")):
         yield
 
 
@@ -359,7 +359,7 @@ def test_crash_run_kills_after_the_effect_and_counts_the_duplicate():
 
 
 def test_crash_explorer_runs_when_pressed():
-    from workerlab.widgets import crash_explorer
+    from workerlab.lab.widgets import crash_explorer
 
     box = crash_explorer()
     sliders, kill, button, summary, _output = box.children

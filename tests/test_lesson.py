@@ -2,7 +2,8 @@ import threading
 
 import pytest
 
-from workerlab.lesson import extra_threads, start
+from workerlab.leak import leaked_threads as extra_threads
+from workerlab.lesson import start
 
 
 def test_finish_removes_folders_and_reports_clean():

@@ -1,8 +1,8 @@
 import pytest
 from matplotlib.figure import Figure
 
-from workerlab import plots
-from workerlab.plots import time_unit, timeline, wall_vs_cpu
+from workerlab.lab import plots
+from workerlab.lab.plots import time_unit, timeline, wall_vs_cpu
 from workerlab.trace import Span
 
 SPANS = [
@@ -119,7 +119,7 @@ def test_stop_latency_draws_polling_waiting_and_the_worst_case():
 
 
 def test_throughput_vs_workers_draws_measured_and_ideal():
-    from workerlab.plots import throughput_vs_workers
+    from workerlab.lab.plots import throughput_vs_workers
 
     ax = throughput_vs_workers([1, 4, 16], [95, 380, 1500], 0.01).axes[0]
     ideal, measured = ax.lines
@@ -135,7 +135,7 @@ def test_throughput_vs_workers_draws_measured_and_ideal():
 
 
 def test_channel_activity_has_depth_and_timeline_panels():
-    from workerlab.plots import channel_activity
+    from workerlab.lab.plots import channel_activity
 
     spans = [Span("producer", "blocked on send", "ch", 0.01, 0.03), Span("w", "job", 1, 0, 0.04)]
     fig = channel_activity(spans, [(0.0, 0), (0.01, 2), (0.03, 1)], capacity=2)
@@ -149,7 +149,7 @@ def test_channel_activity_has_depth_and_timeline_panels():
 
 
 def test_buffer_effect_and_spawn_costs():
-    from workerlab.plots import buffer_effect, spawn_costs
+    from workerlab.lab.plots import buffer_effect, spawn_costs
 
     fig = buffer_effect([0, 2, 8], [100, 150, 160], [0.5, 0.2, 0.0], [0.4, 0.3, 0.1])
     left, right = fig.axes
@@ -177,7 +177,7 @@ def _sweep(kind, speedups, ideal):
 
 
 def test_speedup_plot_draws_each_kind_and_the_ideal():
-    from workerlab.plots import speedup_vs_workers
+    from workerlab.lab.plots import speedup_vs_workers
 
     sweeps = {
         "threads": _sweep("threads", (1.0, 0.9, 0.9), (1, 2, 2)),
@@ -195,7 +195,7 @@ def test_speedup_plot_draws_each_kind_and_the_ideal():
 
 def test_load_curves_draw_three_panels_with_both_runs():
     from workerlab.choose import LoadResult
-    from workerlab.plots import load_curves
+    from workerlab.lab.plots import load_curves
 
     free = [LoadResult(c, None, 1.0, 100, 100 * (c - 1), (0.01,), c) for c in (1, 2, 4)]
     limited = [LoadResult(c, 2, 1.0, 200, 0, (0.01,), 2) for c in (1, 2, 4)]
@@ -209,7 +209,7 @@ def test_load_curves_draw_three_panels_with_both_runs():
 
 def test_crossover_plot_is_log_log_per_job():
     from workerlab.choose import OverheadPoint
-    from workerlab.plots import job_size_crossover
+    from workerlab.lab.plots import job_size_crossover
 
     points = [OverheadPoint(10, 5, 1e-6, 2e-4), OverheadPoint(10**4, 5, 1e-3, 6e-4)]
     ax = job_size_crossover(points, crossover=10**4).axes[0]

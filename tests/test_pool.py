@@ -198,7 +198,7 @@ def test_job_queue_put_still_times_out_when_full():
 
 
 def test_pool_explorer_runs_when_its_button_is_pressed():
-    from workerlab.widgets import pool_explorer
+    from workerlab.lab.widgets import pool_explorer
 
     box = pool_explorer()
     (workers, buffer), (latency, jobs) = box.children[0].children, box.children[1].children

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workerlab import classroom
+from teacherkit import classroom
 
 ROOT = Path(__file__).parent.parent
 GUIDE = (ROOT / "teacher" / "README.md").read_text()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workerlab import context, pool
-from workerlab.bench import progress_bar
+from workerlab.progress import progress_bar
 from workerlab.validate import existing_folder, positive_int, positive_number
 
 _WORDS = (

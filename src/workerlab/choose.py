@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from typing import Any, Literal, TypeVar
 
-from workerlab.bench import progress_bar
-from workerlab.envcheck import gil_enabled
+from workerlab.lab.envcheck import gil_enabled
+from workerlab.progress import progress_bar
 from workerlab.trace import Trace
 from workerlab.validate import callable_arg, positive_int, positive_number
 

@@ -1,4 +1,4 @@
-"""Deadlocks the kernel survives, and leaked threads caught (introduced in lesson 05).
+"""Deadlocks the kernel survives (introduced in lesson 05).
 
 Go's runtime notices when every goroutine is blocked and stops the program with
 "fatal error: all goroutines are asleep - deadlock!". Python notices nothing: a deadlocked
@@ -26,125 +26,31 @@ A thread blocked in a plain ``queue.Queue.get()``, in ``time.sleep`` or in lesso
 :class:`~workerlab.channel.Channel` is out of its reach: the watchdog counts it as running,
 and could not release it anyway (a ``Channel`` wait does end by itself, at its timeout).
 
-**The leak checker.** :func:`no_leaked_threads`, modelled on Go's goleak: threads alive
-at the end of a block that were not alive at its start are leaks. It retries for a short
-grace period first (a thread that is about to exit is not a leak), and its error names each
-leaked thread and where it is blocked. The project's tests run every test inside it.
+The leak checker, the other tool of lesson 05, is :mod:`workerlab.leak`.
 """
 
 from __future__ import annotations
 
-import os
 import queue
-import sys
-import sysconfig
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Any
 
-from workerlab.lesson import extra_threads
+from workerlab.frames import is_private_helper, where
 from workerlab.validate import callable_arg, positive_int, positive_number
 
-# --- where is a thread? ---------------------------------------------------------------------
-
-_LIBRARY_FOLDERS = tuple(
-    str(Path(p).resolve())
-    for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-)
 _THIS_FILE = str(Path(__file__).resolve())
-_PACKAGE = str(Path(__file__).resolve().parent) + os.sep
 #: The watchdog's waiting machinery: hidden from reports, which show what the demo called.
-_MACHINERY = {"wait_until", "attempt", "<lambda>"}
+_MACHINERY = {"wait_until", "attempt", "<lambda>", "run"}
 
 
-def _is_private_helper(resolved: str, function: str) -> bool:
-    """A ``_helper`` of a workerlab module (say ``Channel._wait``): machinery, not a call site.
-
-    Hidden from reports so the frames they have room for show what was called (``recv``,
-    ``__iter__``) and the learner's line that called it.
-    """
-    return resolved.startswith(_PACKAGE) and function.startswith("_") and not (
-        function.startswith("__") and function.endswith("__")
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class FrameInfo:
-    """One line of a thread's stack: the ``function``, its ``file`` and ``line``.
-
-    ``file`` is a short name (a notebook cell reads ``In[7]``), never a full path of the
-    machine. ``library`` is true for the standard library and installed packages.
-    """
-
-    function: str
-    file: str
-    line: int
-    library: bool
-
-    def __str__(self) -> str:
-        return f"{self.function}  {self.file}:{self.line}"
-
-
-def _short_file(filename: str) -> str:
-    """``In[7]`` for a notebook cell, else the file's name without its folders."""
-    try:
-        from IPython import get_ipython
-
-        shell = get_ipython()
-    except ImportError:
-        shell = None
-    if shell is not None:
-        label = shell.compile.format_code_name(filename)
-        if label is not None:
-            return label[1]
-    return Path(filename).name
-
-
-def _frames(frame: FrameType | None) -> list[FrameInfo]:
-    """The stack from ``frame`` outwards, innermost first, without the watchdog's machinery
-    or the private helpers of workerlab's modules."""
-    frames = []
-    shown_own = False  # of this module, only the primitive called (say ``get``) is shown
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        resolved = str(Path(filename).resolve()) if not filename.startswith("<") else filename
-        name = frame.f_code.co_name
-        own = resolved == _THIS_FILE
-        hidden = own and (shown_own or name in _MACHINERY)
-        if not hidden and not _is_private_helper(resolved, name):
-            shown_own = shown_own or own
-            frames.append(
-                FrameInfo(
-                    function=name,
-                    file=_short_file(filename),
-                    line=frame.f_lineno,
-                    library=resolved.startswith((*_LIBRARY_FOLDERS, "<frozen")),
-                )
-            )
-        frame = frame.f_back
-    return frames
-
-
-def where(thread: threading.Thread, *, depth: int = 3) -> list[FrameInfo]:
-    """Where ``thread`` is now: its innermost frame, then up to ``depth`` frames of your code.
-
-    The innermost frame says what it is blocked in (say ``get  queue.py:171``); the frames
-    of your code (not the standard library's, not installed packages') say who called it.
-    Read from ``sys._current_frames()``; empty if the thread is not running.
-    """
-    if not isinstance(thread, threading.Thread):
-        raise TypeError(f"thread must be a threading.Thread, got {type(thread).__name__}")
-    frame = sys._current_frames().get(thread.ident) if thread.ident is not None else None
-    frames = _frames(frame)
-    if not frames:
-        return []
-    own = [f for f in frames if not f.library][:depth]
-    return own if frames[0] in own else [frames[0], *own]
+def _hide(path: str, function: str) -> bool:
+    """Leave the watchdog's own waiting machinery out of a report, as well as private helpers."""
+    return is_private_helper(path, function) or (path == _THIS_FILE and function in _MACHINERY)
 
 
 # --- the deadlock watchdog ------------------------------------------------------------------
@@ -476,8 +382,9 @@ class Watchdog:
             )
             lines.append("")
             lines.append(f'thread "{waiter.thread.name}" [{state}]:')
-            own = [f for f in where(waiter.thread, depth=4) if not f.library]
-            lines.extend(f"    {frame}" for frame in own or where(waiter.thread, depth=1))
+            frames = where(waiter.thread, depth=4, hide=_hide)
+            own = [f for f in frames if not f.library] or frames[:1]
+            lines.extend(f"    {frame}" for frame in own)
         return "\n".join(lines)
 
     # --- the with block -----------------------------------------------------------------
@@ -560,53 +467,3 @@ class Watchdog:
         if self.called_off is None:
             return "no deadlock: every thread finished on its own"
         return self.called_off.report
-
-
-# --- the leak checker -----------------------------------------------------------------------
-
-
-class LeakedThreads(AssertionError):
-    """Threads outlived the block that started them; the message says where each one is."""
-
-    def __init__(self, threads: list[threading.Thread]) -> None:
-        self.threads = threads
-        lines = [f"{len(threads)} thread(s) leaked:"]
-        for thread in threads:
-            lines.append(f'  thread "{thread.name}" (daemon={thread.daemon}) blocked at:')
-            lines.extend(f"      {frame}" for frame in where(thread) or ["(not running)"])
-        super().__init__("\n".join(lines))
-
-
-def leaked_threads(
-    baseline: Iterable[threading.Thread],
-    *,
-    grace: float = 1.0,
-    ignore: Callable[[threading.Thread], bool] | None = None,
-) -> list[threading.Thread]:
-    """Threads alive now but not in ``baseline``, after up to ``grace`` seconds of retries."""
-    positive_number("grace", grace, allow_zero=True)
-    if ignore is not None:
-        callable_arg("ignore", ignore)
-    left = extra_threads(set(baseline), grace=grace)
-    return [t for t in left if ignore is None or not ignore(t)]
-
-
-@contextmanager
-def no_leaked_threads(
-    *, grace: float = 1.0, ignore: Callable[[threading.Thread], bool] | None = None
-) -> Iterator[None]:
-    """Fail with :class:`LeakedThreads` if the block leaves a thread running (like goleak).
-
-    Threads still alive ``grace`` seconds after the block ends, that were not alive when
-    it began, are leaks; ``ignore(thread)`` may excuse some. A thread that is merely about
-    to exit gets the grace period to do so. If the block itself raises, that error wins.
-    """
-    positive_number("grace", grace, allow_zero=True)
-    if ignore is not None:
-        callable_arg("ignore", ignore)
-    baseline = set(threading.enumerate())
-    yield
-    leaks = leaked_threads(baseline, grace=grace, ignore=ignore)
-    if leaks:
-        raise LeakedThreads(leaks)
-

@@ -560,7 +560,7 @@ class Fleet:
     def _show_progress(self, deadline: float) -> None:
         """A progress bar of finished jobs, until all are finished, no worker is left, or
         the deadline passes (then :meth:`wait` reports what is wrong)."""
-        from workerlab.bench import progress_bar  # here: worker processes never need it
+        from workerlab.progress import progress_bar  # here: worker processes never need it
 
         with JobQueue(self.path) as queue:
             total = sum(queue.counts().values())

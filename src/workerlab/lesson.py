@@ -16,55 +16,12 @@ import multiprocessing
 import shutil
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workerlab.exercises import CheckResult
-from workerlab.validate import positive_int, positive_number
-
-
-def extra_threads(baseline: set[threading.Thread], *, grace: float = 2.0) -> list[threading.Thread]:
-    """Threads alive now that were not in ``baseline``, after waiting up to ``grace`` seconds.
-
-    A thread that is just finishing is not a leak, so this polls until every extra thread
-    has ended or the grace period runs out.
-    """
-    positive_number("grace", grace, allow_zero=True)
-    deadline = time.monotonic() + grace
-    while True:
-        extra = [
-            t
-            for t in threading.enumerate()
-            if t not in baseline and t.is_alive() and not _is_kernel_machinery(t)
-        ]
-        if not extra or time.monotonic() >= deadline:
-            return extra
-        time.sleep(0.01)
-
-
-def _is_kernel_machinery(thread: threading.Thread) -> bool:
-    """Whether ``thread`` is one of the Jupyter kernel's own service threads.
-
-    ipykernel 7 starts a *subshell* thread whenever JupyterLab asks for one, which can be in
-    the middle of a lesson; and pyzmq starts its *garbage collector* thread the first time
-    the kernel sends a large message without copying it (a big figure does it, found in
-    lesson 06). Both belong to the kernel, not to the lesson, so they are no leak.
-    """
-    kinds: list[type] = []
-    try:
-        from zmq.utils.garbage import GarbageCollectorThread
-
-        kinds.append(GarbageCollectorThread)
-    except ImportError:  # no pyzmq: not running in a kernel
-        pass
-    try:
-        from ipykernel.thread import BaseThread
-
-        kinds.append(BaseThread)
-    except ImportError:  # ipykernel < 7, or not running in a kernel at all
-        pass
-    return isinstance(thread, tuple(kinds))
+from workerlab.leak import leaked_threads
+from workerlab.records import CheckResult
+from workerlab.validate import positive_int
 
 
 @dataclass
@@ -86,7 +43,7 @@ class Lesson:
         for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
         left_folders = [f.name for f in self.folders if f.exists()]
-        threads = extra_threads(self.baseline, grace=grace)
+        threads = leaked_threads(self.baseline, grace=grace)
         children = multiprocessing.active_children()
         problems = []
         if threads:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 from jlab import CHROMIUM_ARGS, LabServer, OffMachineGuard, require_chromium
 
-from workerlab import hazards
+from workerlab import leak
 
 if TYPE_CHECKING:  # Playwright may be missing: then the fixtures below skip
     from playwright.sync_api import Page
@@ -42,7 +42,7 @@ def no_leaked_threads() -> Iterator[None]:
 
     (The notebooks' threads live in their kernels, where each lesson's last cell checks them.)
     """
-    with hazards.no_leaked_threads(grace=2.0, ignore=belongs_to_playwright):
+    with leak.no_leaked_threads(grace=2.0, ignore=belongs_to_playwright):
         yield
 
 

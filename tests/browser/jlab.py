@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 
-from workerlab.classroom import WIDGET_STATE, WIDGET_VIEW, widget_models
+from teacherkit.classroom import WIDGET_STATE, WIDGET_VIEW, widget_models
 
 if TYPE_CHECKING:  # imported for annotations only: this module loads without Playwright
     from playwright.sync_api import Locator, Page, Request, Route, WebSocket

@@ -14,7 +14,7 @@ from jlab import (
     require_chromium,
 )
 
-from workerlab.classroom import WIDGET_STATE, WIDGET_VIEW
+from teacherkit.classroom import WIDGET_STATE, WIDGET_VIEW
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workerlab import classroom
+from teacherkit import classroom
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,8 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from workerlab import blocking, jobqueue, plots, pool
+from workerlab import blocking, jobqueue, pool
+from workerlab.lab import plots
 from workerlab.validate import positive_int
 
 

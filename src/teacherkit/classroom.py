@@ -1,7 +1,7 @@
 """The teacher's kit: student copies of the lessons, and the course as static HTML.
 
 Not used by the lessons themselves; ``make student`` and ``make html`` call it
-(``python -m workerlab.classroom student|html OUT``), and it works over every
+(``python -m teacherkit.classroom student|html OUT``), and it works over every
 ``notebooks/NN_*.ipynb``, so a new lesson is included without any change here.
 
 - **Student copies** (:func:`student_copy`): the lesson without its reference solutions
@@ -394,8 +394,8 @@ def build_html(notebooks: Sequence[Path], out: Path) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m workerlab.classroom {student,html} OUT [--notebooks FOLDER]``."""
-    parser = argparse.ArgumentParser(prog="python -m workerlab.classroom", description=__doc__)
+    """``python -m teacherkit.classroom {student,html} OUT [--notebooks FOLDER]``."""
+    parser = argparse.ArgumentParser(prog="python -m teacherkit.classroom", description=__doc__)
     parser.add_argument("what", choices=["student", "html"], help="what to build")
     parser.add_argument("out", type=Path, help="the folder to write into")
     parser.add_argument("--notebooks", type=Path, default=Path("notebooks"))

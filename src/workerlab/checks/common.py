@@ -1,0 +1,35 @@
+"""What every lesson's self-checks share: calling the learner's function safely.
+
+A check calls the learner's function on several inputs, compares it with the reference,
+and when it is wrong says *what* is wrong, recognising the usual mistakes (not just
+"incorrect"). Tests prove each check rejects a plausible wrong answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from workerlab.records import CheckResult
+
+
+def close(a: float, b: float, rel: float = 0.01) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-12)
+
+
+def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, CheckResult | None]:
+    """Call the learner's function; turn a crash or a non-number into a helpful verdict."""
+    if not callable(fn):
+        return None, CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
+    try:
+        value = fn(*args)
+    except NotImplementedError:
+        return None, CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
+    except Exception as error:  # the learner's code may raise anything; report it plainly
+        return None, CheckResult(False, f"calling it with {args} raised {error!r}")
+    if value is None:
+        return None, CheckResult(False, "it returned None: did you forget `return`?")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, CheckResult(False, f"it should return a number, got {type(value).__name__}")
+    return value, None

@@ -1,0 +1,176 @@
+"""Throughput against worker count, and what dispatching a job costs (lesson 02).
+
+The measurements behind lesson 02's plots and ``benchmarks/pool_benchmark.py``. Each
+function runs one experiment and returns plain numbers; timings are taken on whatever else
+the machine is doing, so compare numbers measured in the same run (ratios), never against
+numbers from elsewhere.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from workerlab import pool
+from workerlab.progress import progress_bar
+from workerlab.validate import positive_int, positive_number
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPoint:
+    """One pool run in a sweep: ``jobs`` jobs of ``latency`` s on ``workers`` workers."""
+
+    workers: int
+    jobs: int
+    latency: float
+    seconds: float
+
+    @property
+    def throughput(self) -> float:
+        """Jobs per second, measured."""
+        return self.jobs / self.seconds
+
+    @property
+    def ideal(self) -> float:
+        """Jobs per second by Little's law: workers / latency."""
+        return self.workers / self.latency
+
+    @property
+    def efficiency(self) -> float:
+        """Measured over ideal throughput (1.0 is perfect)."""
+        return self.throughput / self.ideal
+
+
+def throughput_sweep(
+    worker_counts: Sequence[int],
+    *,
+    latency: float = 0.01,
+    jobs_per_worker: int = 20,
+    repeats: int = 1,
+    progress: bool = True,
+) -> list[SweepPoint]:
+    """Run the pool once per worker count (best of ``repeats``) with I/O-bound jobs.
+
+    Each run gives every worker ``jobs_per_worker`` jobs that each sleep ``latency`` s
+    (waiting, as on a disk or a network), so the ideal throughput is workers / latency.
+    The best of several repeats is kept: interference from other programs only ever slows
+    a run down, so the fastest run is the closest to what the pool itself can do. No trace
+    is recorded: a sweep needs only each run's wall time (the trace's own cost per job is
+    measured by :func:`dispatch_cost`).
+    """
+    counts = [positive_int("worker count", n) for n in worker_counts]
+    if not counts:
+        raise ValueError("worker_counts is empty")
+    positive_number("latency", latency)
+    positive_int("jobs_per_worker", jobs_per_worker)
+    positive_int("repeats", repeats)
+    job = pool.sleeping_job(latency)
+    points = []
+    for workers in progress_bar(counts, desc="workers", enabled=progress):
+        jobs = workers * jobs_per_worker
+        best = min(
+            pool.run_pool(range(jobs), job, workers, record=False).wall_seconds
+            for _ in range(repeats)
+        )
+        points.append(SweepPoint(workers, jobs, latency, best))
+    return points
+
+
+def sleeping_threads_efficiency(workers: int, *, latency: float = 0.01, rounds: int = 20) -> float:
+    """The ceiling for any thread pool here: ``workers`` bare threads that only sleep.
+
+    Each thread sleeps ``rounds`` times ``latency`` with no queue at all; the result is
+    ideal time over measured time (thread start excluded). On a busy machine it is below 1,
+    and no pool of threads can beat it; the benchmark prints it beside the pool's.
+    """
+    positive_int("workers", workers)
+    positive_number("latency", latency)
+    positive_int("rounds", rounds)
+    go = threading.Event()
+
+    def sleeper() -> None:
+        go.wait()
+        for _ in range(rounds):
+            time.sleep(latency)
+
+    threads = [threading.Thread(target=sleeper, name=f"sleeper-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    go.set()
+    for thread in threads:
+        thread.join()
+    return rounds * latency / (time.perf_counter() - began)
+
+
+
+
+def _noop(job: Any) -> Any:
+    return job
+
+
+def _bare_queue_loop(jobs: int, workers: int) -> None:
+    """The least a pool can do: Queue in, SimpleQueue out, one sentinel per worker."""
+    inbox: queue.Queue = queue.Queue(maxsize=2 * workers)
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+
+    def work() -> None:
+        while (item := inbox.get()) is not None:
+            outbox.put(item)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for n in range(jobs):
+        inbox.put(n)
+    for _ in threads:
+        inbox.put(None)
+    for _ in range(jobs):
+        outbox.get()
+    for thread in threads:
+        thread.join()
+
+
+def _executor(jobs: int, workers: int) -> None:
+    with ThreadPoolExecutor(max_workers=workers) as executor:
+        for _ in executor.map(_noop, range(jobs)):
+            pass
+
+
+DISPATCHERS: dict[str, Callable[[int, int], None]] = {
+    "workerlab.pool": lambda jobs, workers: pool.run_pool(
+        range(jobs), _noop, workers, record=False
+    ),
+    "workerlab.pool + trace": lambda jobs, workers: pool.run_pool(range(jobs), _noop, workers),
+    "ThreadPoolExecutor": _executor,
+    "bare queue.Queue loop": _bare_queue_loop,
+}
+
+
+def dispatch_cost(
+    *, jobs: int = 20_000, workers: int = 4, repeats: int = 3, progress: bool = True
+) -> dict[str, float]:
+    """Seconds per no-op job, for each way of running jobs on ``workers`` threads.
+
+    The variants run interleaved (A B C D, A B C D, …) so that a burst of load from
+    elsewhere hits all of them alike; each keeps its best repeat. Thread start and join
+    are included, amortised over ``jobs``.
+    """
+    positive_int("jobs", jobs)
+    positive_int("workers", workers)
+    positive_int("repeats", repeats)
+    best = dict.fromkeys(DISPATCHERS, float("inf"))
+    steps = progress_bar(total=repeats * len(DISPATCHERS), desc="dispatch", enabled=progress)
+    with steps:
+        for _ in range(repeats):
+            for name, run in DISPATCHERS.items():
+                began = time.perf_counter()
+                run(jobs, workers)
+                best[name] = min(best[name], (time.perf_counter() - began) / jobs)
+                steps.update()
+    return best

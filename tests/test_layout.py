@@ -1,0 +1,141 @@
+"""The package's shape: small cores a learner can read, shown live, in enforced layers.
+
+Issue 10's promises, checked: each lesson's idea lives in a short core module with its
+central definition near the top; every lesson links to its core; no lesson copies package
+code into markdown (it shows the live source instead); a lesson's first cell loads no
+lesson module; one pool.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).parent.parent
+PACKAGE = ROOT / "src" / "workerlab"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+#: Leaf modules: they import nothing else from workerlab (import-linter enforces it).
+LEAVES = {"validate", "trace", "records", "progress", "frames", "leak", "show"}
+#: lesson number -> (its core module, the central definition a learner reads first).
+CORES = {
+    "01": ("blocking", "run_sequential"),
+    "02": ("pool", "worker"),
+    "03": ("channel", "Channel"),
+    "04": ("context", "Context"),
+    "05": ("hazards", "Watchdog"),
+    "06": ("choose", "speedup_sweep"),
+    "07": ("jobqueue", "JobQueue"),
+    "08": ("capstone", "checksum_file"),
+}
+#: Cores still being reshaped into short modules (issue 10): emptied as each one lands.
+NOT_YET_SMALL = {"01", "02", "03", "04", "05", "06", "07", "08"}
+#: Lessons whose markdown still quotes package code: emptied as each one lands.
+NOT_YET_SHOWN_LIVE = {"01", "02", "04", "06", "08"}
+CORE_LINES, CENTRAL_WITHIN = 160, 60
+
+
+def package_sources() -> dict[Path, str]:
+    return {path: path.read_text(encoding="utf-8") for path in PACKAGE.rglob("*.py")}
+
+
+def defined_names(source: str) -> set[str]:
+    """Names a module defines at top level or in a class body (functions and classes)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+    return names
+
+
+def python_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", markdown, re.S)
+
+
+def code_lines(text: str) -> list[str]:
+    """Non-blank lines without comments or surrounding space: what two copies share."""
+    stripped = (re.sub(r"\s+#.*$", "", line).strip() for line in text.splitlines())
+    return [line for line in stripped if line and not line.startswith("#")]
+
+
+def test_a_lessons_first_cell_imports_no_lesson_module():
+    probe = "import sys, workerlab.lesson; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    ours = {name.removeprefix("workerlab.") for name in loaded if name.startswith("workerlab.")}
+    assert ours <= LEAVES | {"lesson"}, f"workerlab.lesson pulls in {sorted(ours - LEAVES)}"
+
+
+@pytest.mark.parametrize("number", sorted(CORES))
+def test_a_core_is_short_and_starts_with_its_idea(number):
+    module, central = CORES[number]
+    path = PACKAGE / f"{module}.py"
+    if number in NOT_YET_SMALL:
+        pytest.skip(f"lesson {number}'s core is still being reshaped")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= CORE_LINES, f"{path.name} has {len(lines)} lines (a core: ~150)"
+    tree = ast.parse("\n".join(lines))
+    starts = {
+        node.name: node.lineno
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef)
+    }
+    assert central in starts, f"{path.name} does not define {central}"
+    assert starts[central] <= CENTRAL_WITHIN, f"{central} starts at line {starts[central]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:], ids=lambda p: p.stem)
+def test_a_lesson_links_to_its_core_module(path):
+    module, _ = CORES.get(path.name[:2], (None, None))
+    if module is None:
+        pytest.skip("no core module")
+    intro = nbformat.read(path, as_version=4).cells[0].source
+    link = f"(../src/workerlab/{module}.py)"
+    assert link in intro, f"the introduction should link to its core: [...]{link}"
+    assert (PACKAGE / f"{module}.py").is_file()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_markdown_copy_of_package_code(path):
+    if path.name[:2] in NOT_YET_SHOWN_LIVE:
+        pytest.skip("still quotes package code in markdown")
+    sources = package_sources()
+    names = set().union(*(defined_names(text) for text in sources.values()))
+    package_lines = set().union(*(code_lines(text) for text in sources.values()))
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type != "markdown":
+            continue
+        for block in python_blocks(cell.source):
+            defines = set(re.findall(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)", block, re.M))
+            assert not defines & names, (
+                f"cell {index} copies {sorted(defines & names)} into markdown: show(...) it"
+            )
+            shared = [line for line in code_lines(block) if line in package_lines]
+            assert len(shared) < 3, f"cell {index} quotes package lines in markdown: {shared[:3]}"
+
+
+def test_the_show_helper_finds_a_core_function():
+    from workerlab import validate
+    from workerlab.show import show
+
+    shown = show(validate.positive_int)
+    assert shown.where == "workerlab/validate.py"
+    assert shown.link == "../src/workerlab/validate.py"
+    assert "def positive_int" in shown.code and "```python" in shown._repr_markdown_()
+    with pytest.raises(TypeError, match="obj"):
+        show(42)
+
+
+def test_the_link_of_a_shown_function_opens_from_a_notebook():
+    from workerlab import validate
+    from workerlab.show import show
+
+    target = (ROOT / "notebooks" / show(validate.positive_int).link).resolve()
+    assert target == (PACKAGE / "validate.py").resolve()
