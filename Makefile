@@ -18,7 +18,7 @@ LAB_OFFLINE := --LabApp.extension_manager=readonly --LabApp.news_url=None \
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
 	--nbval-cell-timeout=180
 
-.PHONY: lab test unit browser-test notebooks-test execute student html lint clean
+.PHONY: lab test unit rerun-test browser-test notebooks-test execute student html lint clean
 
 $(READY): pyproject.toml etc/jupyterlab-overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
@@ -39,7 +39,11 @@ test: $(READY) lint
 
 ## unit: the fast tests only (no browser, no notebook runs)
 unit: $(READY)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not browser"
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not browser and not rerun"
+
+## rerun-test: every notebook with each code cell run twice in a row, as learners do
+rerun-test: $(READY)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m rerun
 
 ## browser-test: every notebook run in JupyterLab in headless Chromium; pictures in build/screenshots/
 browser-test: $(READY)
