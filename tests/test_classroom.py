@@ -140,7 +140,8 @@ def test_make_student_refuses_a_scaffold_that_does_not_fit(tmp_path, capsys):
 
 def test_the_makefile_has_the_kit_targets():
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^student:.*\n\t.*teacherkit\.classroom student build/student", makefile, re.M)
+    student = r"^student:.*\n\t.*teacherkit\.classroom student build/student"
+    assert re.search(student, makefile, re.M)
     assert re.search(r"^html:.*\n\t.*teacherkit\.classroom html build/html", makefile, re.M)
 
 
