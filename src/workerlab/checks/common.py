@@ -33,3 +33,37 @@ def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, CheckResult | None]:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, CheckResult(False, f"it should return a number, got {type(value).__name__}")
     return value, None
+
+
+# --- the hints every lesson gives in the same words -----------------------------------------
+
+
+def in_milliseconds(got: float, want: float) -> CheckResult | None:
+    """A verdict if ``got`` is ``want`` in milliseconds instead of seconds, else ``None``.
+
+    Every timing exercise in the course works in seconds; check this before anything else.
+    """
+    if close(got, 1000 * want) and want:
+        return CheckResult(
+            False,
+            f"you returned {got:.4g}, which is the answer in milliseconds: the inputs and "
+            "the answer are in seconds (divide by 1000).",
+        )
+    return None
+
+
+def off_by_one(got: float, want: float, step: float, unit: str) -> CheckResult | None:
+    """A verdict if ``got`` is one ``unit`` (worth ``step``) more or less than ``want``."""
+    for sign, word in ((1, "more"), (-1, "fewer")):
+        if step and close(got, want + sign * step):
+            return CheckResult(
+                False,
+                f"off by one: your answer counts one {unit} {word} than there are "
+                f"({got:.4g} instead of {want:.4g}).",
+            )
+    return None
+
+
+def wrong_value(case: str, got: float, want: float) -> CheckResult:
+    """The closing verdict when no known mistake explains ``got``: the case and both values."""
+    return CheckResult(False, f"for {case} you returned {got:.4g}; expected {want:.4g}.")
