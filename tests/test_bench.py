@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workerlab.channel import BLOCKED_SEND
+from workerlab.lab.tracing import BLOCKED_SEND
 from workerlab.lab import buffers, spawn, throughput
 
 

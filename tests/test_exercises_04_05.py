@@ -6,7 +6,7 @@ import pytest
 
 from workerlab.checks.lesson04 import check_handle, check_is_kind
 from workerlab.checks.lesson05 import check_serve, check_stop_workers
-from workerlab.context import JobError, errors_is
+from workerlab.errors import JobError, errors_is
 
 # --- lesson 04, exercise 1: is_kind -----------------------------------------------------------
 

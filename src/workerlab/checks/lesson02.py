@@ -112,7 +112,7 @@ def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckR
     producer may be slower than its workers), and gives them at most 2 seconds. It then says
     what went wrong, if anything.
     """
-    from workerlab.pool import STOP, drain_queue
+    from workerlab.pool import STOP
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
@@ -148,7 +148,7 @@ def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckR
             "a worker never stopped, not even when the check ended its get(): does it catch "
             "every exception (a bare `except:`) and loop on? Restart the kernel to stop it.",
         )
-    got = drain_queue(results)
+    got = [results.get() for _ in range(results.qsize())]
 
     if crashes:
         error = crashes[0]
