@@ -35,3 +35,16 @@ def test_stop_latency_sweep_measures_every_interval_and_the_waiting_workers():
         stop_latency_sweep([])
     with pytest.raises(ValueError):
         stop_latency_sweep([0.01], repeats=0)
+
+
+def test_check_then_get_workers_wait_for_the_next_job_select_workers_leave_at_once():
+    from workerlab import pool
+    from workerlab.lab.stopping import cancel_while_waiting, check_then_get
+
+    deaf = cancel_while_waiting(check_then_get, lull=0.6)
+    hearing = cancel_while_waiting(pool.worker, lull=0.6)
+    assert deaf.stop_latency > 0.3, "they waited on until the producer's next move"
+    assert hearing.stop_latency < 0.1 and 10 * hearing.stop_latency < deaf.stop_latency
+    assert len(hearing.exits) == len(deaf.exits) == 3
+    labels = {s.label for s in hearing.spans()}
+    assert labels == {"job", "waiting for a job"}

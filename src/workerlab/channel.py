@@ -59,7 +59,8 @@ class Channel(Generic[T]):
         try:
             select(send(self, item), timeout=wait)
         except ChannelTimeout:
-            why = "no receiver took the item" if not self.capacity else "the buffer stayed full"
+            why = "the buffer stayed full" if self.capacity else "no receiver took the item"
+            why += "" if self.capacity else " (a rendezvous)"
             raise ChannelTimeout(f"send on {self.name!r} waited {wait} s: {why}") from None
 
     def recv(self, timeout: float | None = None) -> T:

@@ -155,9 +155,11 @@ def derive(
         child.deadline = parent.deadline  # the parent's timer ends us both
     elif deadline is not None:  # a deadline of its own: a timer thread announces it
         expired = DeadlineExceeded(f"context {child.name}: deadline exceeded")
-        timer = threading.Timer(max(0.0, deadline - time.monotonic()), child._end, (expired, cause))
+        timer = threading.Timer(deadline - time.monotonic(), child._end, (expired, cause))
         timer.name, timer.daemon = f"workerlab-deadline-{child.name}", True
-        if child.on_end(timer.cancel):  # ending the context stops the timer thread
+        if timer.interval <= 0:  # already past: ended before anyone can look
+            child._end(expired, cause)
+        elif child.on_end(timer.cancel):  # ending the context stops the timer thread
             timer.start()
     if parent.can_end and not parent.on_end(child._end_with_parent):
         child._end_with_parent()  # the parent has already ended

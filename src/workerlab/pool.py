@@ -20,7 +20,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +45,12 @@ def worker(ctx: Context, jobs: Channel[Any], results: queue.SimpleQueue, work: C
 
     Stops when ``jobs`` is closed and empty (``ok`` is false), or when ``ctx`` ends: the
     select waits for whichever comes first, so a barista waiting for an order still hears
-    the cancel at once.
+    the cancel at once. (If both are ready, select picks at random: hence the last look.)
     """
     name = threading.current_thread().name
     while True:
         case, item, ok = select(recv(jobs), recv(ctx.done()))
-        if case == 1 or not ok:  # the context ended, or the line is closed and empty
+        if case == 1 or not ok or ctx.err() is not None:  # ended, or closed and empty
             return
         index, job = item
         try:
@@ -73,9 +73,10 @@ def run_pool(
     ``jobs`` is read as the line has room (a generator is a live producer). ``buffer`` is
     the line's length (default ``2 * workers``): the producer waits while it is full. Ending
     ``ctx`` stops the run: waiting workers leave at once, a running job finishes (or stops
-    itself, if it watches ``ctx``), jobs read but never run are listed in ``not_started``.
-    ``timeout`` bounds the whole run: past it the run stops the same way and raises
-    ``TimeoutError``. Arguments are checked before any thread starts.
+    itself, if it watches ``ctx``), jobs never run are listed in ``not_started`` (of a
+    generator, those it had produced). ``timeout`` bounds the whole run: past it the run
+    stops the same way and raises ``TimeoutError``. Arguments are checked before any
+    thread starts.
     """
     callable_arg("work", work)
     positive_int("workers", workers)
@@ -113,6 +114,8 @@ def run_pool(
     results = sorted((counter.get() for _ in range(counter.qsize())), key=lambda r: r.index)
     taken = {r.index for r in results}
     left = [job for index, job in enumerate(produced) if index not in taken]
+    if isinstance(jobs, Sequence):  # a list's unread jobs were not started either
+        left += list(jobs[len(produced) :])
     if parent.err() is None and isinstance(run_ctx.cause(), TimeoutError):
         raise TimeoutError(f"the pool did not finish its jobs within timeout={timeout} s")
     return PoolRun(workers, buffer, results, left, seconds, parent.err())

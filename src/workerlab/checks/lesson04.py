@@ -122,6 +122,13 @@ def check_handle(fn: Callable[[Any, Any, Callable[[Any], Any]], Any]) -> CheckRe
                 return CheckResult(
                     False, f"on a {kind.__name__} context it raised {error!r}; raise ctx's error."
                 )
+            if not isinstance(error, kind):
+                return CheckResult(
+                    False,
+                    f"the {kind.__name__} came back wrapped in {type(error).__name__}: a stopped "
+                    "context is not the job's fault. Call ctx.check() *before* the try, so it "
+                    "raises the context's own error, unwrapped.",
+                )
         got, error = run(live, Job(5, 0, fail=True))
         if error is None:
             return CheckResult(False, "work(job) failed, yet it returned: raise the error.")

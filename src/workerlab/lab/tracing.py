@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from workerlab.channel import Channel, WouldBlock
+from workerlab.errors import ContextError, errors_is
 from workerlab.trace import Span, Trace
 from workerlab.validate import callable_arg
 
@@ -113,3 +114,20 @@ class TracedChannel(Channel[T]):
 
     def _sample(self) -> None:
         self.trace.sample(self.depth_label, len(self), worker=threading.current_thread().name)
+
+
+def by_outcome(spans: list[Span], results: list[Any]) -> list[Span]:
+    """``spans`` of traced jobs, relabelled by how each job ended, for a timeline.
+
+    ``results`` are a pool run's :class:`~workerlab.pool.Result` records: a job whose error
+    holds a context error was *interrupted* (its context ended while it ran), one with any
+    other error *failed*, the rest are *done*.
+    """
+
+    def ended(result: Any) -> str:
+        if result.error is None:
+            return "done"
+        return "interrupted" if errors_is(result.error, ContextError) else "failed"
+
+    outcome = {r.job: ended(r) for r in results}
+    return [Span(s.worker, outcome.get(s.job, s.label), s.job, s.start, s.end) for s in spans]
