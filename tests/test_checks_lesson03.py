@@ -184,7 +184,8 @@ def never_stops(ch):
         (lambda ch: (_ for _ in ()).throw(NotImplementedError("exercise 2")), "not done yet"),
         (recv_forever, "ChannelClosed"),
         (takes_what_is_waiting, "len(ch)"),
-        (stops_once_closed, "no more *sends*"),
+        # It either meets the close mid-recv (ChannelClosed escapes) or leaves items behind.
+        (stops_once_closed, ("no more *sends*", "ChannelClosed")),
         (lambda ch: None, "returned None"),
         (lambda ch: sorted(ch, reverse=True), "in order"),
         (timeout_is_the_end(0.05), "recv(timeout=0.05) gave up"),
@@ -214,7 +215,8 @@ def never_stops(ch):
 def test_drain_rejects_plausible_mistakes(wrong, says, monkeypatch):
     monkeypatch.setattr(lesson03, "_PATIENCE", 1.0)  # how long a drain that never ends runs
     result = check_drain(wrong)
-    assert not result and says in result.message, result.message
+    alternatives = says if isinstance(says, tuple) else (says,)
+    assert not result and any(say in result.message for say in alternatives), result.message
 
 
 def test_a_long_timeout_taken_for_the_end_is_rejected_without_waiting_it_out():

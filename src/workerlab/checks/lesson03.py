@@ -238,8 +238,8 @@ def _stopped_early(ch: _WatchedChannel, stopped: str) -> CheckResult:
         )
     return CheckResult(
         False,
-        f"{stopped}. len(ch) is what waits *now*, not what is still coming: keep "
-        "receiving until the channel is closed and drained.",
+        f"{stopped}. An empty line is not the end: len(ch) is what waits *now*, not what "
+        "is still coming. Keep receiving until the channel is closed and drained.",
     )
 
 
