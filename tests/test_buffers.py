@@ -41,6 +41,20 @@ def test_buffer_sweep_keeps_the_same_random_times():
         buffers.buffer_sweep([], progress=False)
 
 
+def test_repeats_keep_the_fastest_run(monkeypatch):
+    seconds = iter([0.3, 0.1, 0.2])
+    made = []
+
+    def one_run(capacity, make, serve, consumers):
+        made.append((make, serve))
+        return buffers.BufferRun(capacity, len(make), next(seconds), 0.0, 0.0, None)
+
+    monkeypatch.setattr(buffers, "_one_run", one_run)
+    run = buffers.buffer_run(2, items=5, repeats=3)
+    assert run.seconds == 0.1 and len(made) == 3
+    assert made[0] == made[1] == made[2]  # every repeat gets the same random times
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "word"),
     [
@@ -48,6 +62,7 @@ def test_buffer_sweep_keeps_the_same_random_times():
         ({"capacity": 1, "items": 0}, ValueError, "items"),
         ({"capacity": 1, "consumers": 1.5}, TypeError, "consumers"),
         ({"capacity": 1, "produce": 0}, ValueError, "produce"),
+        ({"capacity": 1, "repeats": 0}, ValueError, "repeats"),
     ],
 )
 def test_bad_arguments_are_refused_before_any_thread_starts(kwargs, error, word):
