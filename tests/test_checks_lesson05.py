@@ -135,7 +135,7 @@ def never_closes_and_joins_plainly(dog, counter, orders):
     worker = dog.start(lambda: received.extend(counter), name="barista")
     for order in orders:
         counter.send(order)
-    worker.join()  # invisible to the watchdog: only its 3 s limit ends this one
+    worker.join()  # invisible to the watchdog: only its 2 s limit ends this one
     return received
 
 
@@ -201,7 +201,7 @@ def test_serve_accepts_right_answers(right):
     [
         (sends_first, "serve sends on the counter with nobody receiving"),
         (never_closes, "after the last order the barista still waits for another. Close"),
-        (never_closes_and_joins_plainly, "only the 3 s limit ended it: wait with dog.join"),
+        (never_closes_and_joins_plainly, "only its 2 s limit ended it: wait with dog.join"),
         (keeps_the_sentinel, "(None is not an order: don't keep a sentinel)"),
         (no_join, "serve returned while the barista was still running"),
         (barista_crashes, "the thread \"barista\" raised AttributeError"),

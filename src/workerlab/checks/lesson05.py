@@ -149,7 +149,7 @@ class _CheckWatchdog(Watchdog):
     that returns without waiting for its barista is caught every time."""
 
     def __init__(self) -> None:
-        super().__init__(grace=0.3, limit=3.0)
+        super().__init__(grace=0.3, limit=2.0)
         self.crashes: dict[str, Exception] = {}
 
     def start(
@@ -171,7 +171,7 @@ def check_serve(fn: Callable[[Watchdog, Channel[Any], list[str]], list[str]]) ->
     """Lesson 05, exercise 2: ``serve(dog, counter, orders)`` hands the orders through the
     unbuffered ``counter`` to one barista thread, and returns what it received.
 
-    It runs under a watchdog (0.3 s grace, 3 s limit), so a deadlocked answer is reported
+    It runs under a watchdog (0.3 s grace, 2 s limit), so a deadlocked answer is reported
     and ended, never hung; the verdict names the mistake the report shows.
     """
     if not callable(fn):
@@ -194,8 +194,8 @@ def check_serve(fn: Callable[[Watchdog, Channel[Any], list[str]], list[str]]) ->
     barista_waits = "recv from 'counter'" in [v for k, v in dog.asleep.items() if k != main]
     if dog.called_off and barista_waits:
         unseen = "" if dog.deadlocked else (
-            " (serve waited for it in a way the watchdog cannot see, so only the 3 s limit "
-            "ended it: wait with dog.join(barista))"
+            " (serve waited for it in a way the watchdog cannot see, so only its "
+            f"{dog.limit:g} s limit ended it: wait with dog.join(barista))"
         )
         return CheckResult(
             False,
