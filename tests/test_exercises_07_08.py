@@ -1,14 +1,12 @@
-"""Self-checks of lessons 07 and 08: accept the reference, reject plausible mistakes precisely."""
+"""Self-checks of lesson 07: accept the reference, reject plausible mistakes precisely."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 
 from workerlab.checks.lesson07 import check_backoff, check_record_receipt
-from workerlab.checks.lesson08 import check_pool_time
 from workerlab.jobqueue import backoff
 
 
@@ -74,25 +72,4 @@ def test_receipt_check_accepts_the_reference():
 )
 def test_receipt_check_rejects_plausible_mistakes(wrong, says):
     result = check_record_receipt(wrong)
-    assert not result.passed and says in result.message, result.message
-
-
-# --- lesson 08 ------------------------------------------------------------------------------
-
-
-def test_pool_time_check_accepts_the_reference():
-    assert check_pool_time(lambda f, lat, w: math.ceil(f / w) * lat).passed
-
-
-@pytest.mark.parametrize(
-    ("wrong", "says"),
-    [
-        (lambda f, lat, w: f * lat / w, "Round the number of rounds up"),
-        (lambda f, lat, w: f * lat, "sequential"),
-        (lambda f, lat, w: (f // w) * lat, "rounded down"),
-        (lambda f, lat, w: lat, "expected"),
-    ],
-)
-def test_pool_time_check_rejects_plausible_mistakes(wrong, says):
-    result = check_pool_time(wrong)
     assert not result.passed and says in result.message, result.message

@@ -45,9 +45,7 @@ def run_sequential(
     return LoopRun(files=len(files), wall_seconds=wall, cpu_seconds=cpu, trace=trace)
 
 
-def process_file(
-    path: Path, out_folder: Path, io: SimulatedIO, trace: Trace | None = None
-) -> Path:
+def process_file(path: Path, out_folder: Path, io: SimulatedIO, trace: Trace | None = None) -> Path:
     """Read ``path``, transform it, write the result into ``out_folder``; return its path.
 
     Each step is recorded in ``trace`` (if given) as a span named read, transform or write.
