@@ -65,8 +65,9 @@ def latency_explorer(history: int = 4) -> w.VBox:
     """
     positive_int("history", history)
     wide = {"layout": w.Layout(width="560px"), "style": {"description_width": "120px"}}
-    read = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="read (ms)", **wide)
-    write = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="write (ms)", **wide)
+    ms = {"readout_format": ".1f", **wide}
+    read = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="read (ms)", **ms)
+    write = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="write (ms)", **ms)
     count = w.IntSlider(value=100, min=10, max=300, step=10, description="files", **wide)
     runs: dict[str, tuple[dict[str, float], float]] = {}
 
