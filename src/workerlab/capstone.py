@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workerlab import context, pool
+from workerlab.errors import ContextError
 from workerlab.progress import progress_bar
 from workerlab.validate import positive_number
 
@@ -102,7 +103,7 @@ def run_workers(
             folder.results.append(result.value)
         elif isinstance(result.error, FileJobError):
             folder.errors.append(result.error)
-        elif isinstance(result.error, context.ContextError):
+        elif isinstance(result.error, ContextError):
             folder.interrupted += 1
         else:
             raise result.error  # a bug, not a bad file: never count it away
