@@ -12,8 +12,7 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from workerlab import jobqueue
-from workerlab.lab import loop, plots, throughput
+from workerlab.lab import crash, loop, plots, throughput
 from workerlab.lab.tracing import in_hiring_order
 from workerlab.validate import positive_int
 
@@ -123,17 +122,34 @@ def crash_explorer() -> w.VBox:
     """Lesson 07: choose workers, lease and where to SIGKILL a worker; run; read the tally.
 
     Each run starts real worker processes on a fresh SQLite queue (about 2–4 s), kills one
-    worker where you chose, lets a replacement finish, and draws every attempt.
+    worker where you chose, lets a replacement finish, and draws every attempt. Runs are
+    drawn alike so that they can be compared: one colour per outcome, the time axis always
+    in seconds, and a kill just after a claim still a visible sliver. The callback is
+    :func:`workerlab.lab.crash.crash_run`.
     """
-    workers = w.IntSlider(value=2, min=1, max=4, description="workers")
-    lease = w.FloatSlider(value=0.5, min=0.3, max=2.0, step=0.1, description="lease (s)")
-    kill = w.ToggleButtons(options=jobqueue.KILLS, value=jobqueue.KILLS[2], description="kill")
+    style = {"description_width": "70px"}  # and 360 px in all: ≥ 12 px for each lease value
+    workers = w.IntSlider(
+        value=2, min=1, max=4, description="workers", style=style, layout=w.Layout(width="360px")
+    )
+    lease = w.FloatSlider(
+        value=0.5,
+        min=0.3,
+        max=2.0,
+        step=0.1,
+        description="lease (s)",
+        style=style,
+        layout=w.Layout(width="360px"),
+    )
+    kill = w.ToggleButtons(options=crash.KILLS, value=crash.KILLS[2], description="kill")
 
     def compute() -> tuple[str, Figure]:
-        spans, result = jobqueue.crash_run(workers.value, lease.value, kill.value)
-        return str(result), plots.timeline(
-            spans, title=f"kill: {kill.value}, lease {lease.value:g} s"
+        run = crash.crash_run(workers.value, lease.value, kill.value)
+        killed = f"{', '.join(run.killed)} killed" if run.killed else "no kill"
+        title = f"{run.tally.enqueued} jobs, {workers.value} workers, lease {lease.value:g} s"
+        figure = plots.timeline(
+            run.spans, title=f"{title} ({killed}); bars: attempts", unit="s", min_width=0.01
         )
+        return str(run.tally), figure
 
     return _explorer(
         [w.HBox([workers, lease]), kill],
