@@ -28,7 +28,8 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanit
 LOCK ?= $(if $(filter .venv,$(ENV)),requirements/lock.txt,)
 UV_VERSION := 0.13.9
 UV := build/lock/venv/bin/uv
-UV_COMPILE := pip compile pyproject.toml build/lock/build-system.in --universal \
+# uv never downloads a Python of its own here: the lock is resolved for every Python >= 3.11.
+UV_COMPILE := pip compile --no-python-downloads pyproject.toml build/lock/build-system.in --universal \
 	--python-version 3.11 --generate-hashes --custom-compile-command 'make lock' --quiet
 # LOCK_UPGRADE: `make lock LOCK_UPGRADE=` keeps every existing pin and only adds what is new.
 LOCK_UPGRADE ?= --upgrade
