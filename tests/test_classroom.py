@@ -173,13 +173,14 @@ def test_links_are_repointed_to_open_the_same_file_from_the_copies_folder():
     text = (
         "[`pool.py`](../src/workerlab/pool.py), [next](03_under_the_hood.ipynb#top), "
         "[web](https://example.org/x.py), [here](#section), "
-        '<img src="img/shop.png">, [guide](../teacher/README.md#02)'
+        '<img src="img/shop.png">, [guide](../teacher/README.md#02), [Go](../go/)'
     )
     moved = classroom.repoint_links(text, ROOT / "notebooks", ROOT / "build" / "student")
     assert moved == (
         "[`pool.py`](../../src/workerlab/pool.py), [next](03_under_the_hood.ipynb#top), "
         "[web](https://example.org/x.py), [here](#section), "
-        '<img src="../../notebooks/img/shop.png">, [guide](../../teacher/README.md#02)'
+        '<img src="../../notebooks/img/shop.png">, [guide](../../teacher/README.md#02), '
+        "[Go](../../go/)"
     )
 
 

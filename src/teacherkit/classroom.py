@@ -171,7 +171,8 @@ def repoint_links(markdown: str, source: Path, target: Path) -> str:
         if re.fullmatch(NOTEBOOK_PATTERN.replace("*", ".*").replace(".ipynb", r"\.ipynb"), path):
             return match.group(0)  # another lesson: its copy sits beside this one
         moved = Path(os.path.relpath(source / path, target)).as_posix()
-        return match.group(1) + moved + anchor
+        slash = "/" if path.endswith("/") else ""  # a folder stays a folder
+        return match.group(1) + moved + slash + anchor
 
     return _LINK.sub(repoint, markdown)
 
