@@ -103,5 +103,14 @@ lock:
 	$(UV) $(UV_COMPILE) --extra dev --extra go --constraint requirements/lock.txt \
 		--output-file requirements/lock-go.txt
 
+# --- the grading report ------------------------------------------------------------------------
+## grade: run every handed-in notebook under SUBMISSIONS (one folder per student) in a fresh
+## kernel, bounded; the report lands in build/grades/ (grades.html, grades.csv, executed/)
+.PHONY: grade
+GRADE_ARGS ?=
+grade: $(READY)
+	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=folder [GRADE_ARGS='--notebook-seconds 600']" >&2; exit 2)
+	MPLBACKEND=Agg $(BIN)/python -m teacherkit.grading $(SUBMISSIONS) --out build/grades $(GRADE_ARGS)
+
 clean:
 	rm -rf $(ENV) build src/*.egg-info .ruff_cache .hypothesis
