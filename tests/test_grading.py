@@ -161,6 +161,7 @@ def test_a_notebook_that_ignores_interrupts_is_stopped_and_reported(graded):
     stuck = graded[2]["ignores-interrupts"]
     assert statuses(stuck) == ["passed", "crashed"]
     assert "ignored the interrupt" in stuck.run and stuck.seconds < 40
+    assert stuck.exercises[1].message.startswith("not reached: the notebook stopped at cell 9")
 
 
 def test_a_notebook_that_deletes_files_harms_no_one_else(graded):
@@ -173,6 +174,7 @@ def test_a_notebook_that_deletes_files_harms_no_one_else(graded):
 def test_a_raising_cell_or_a_dying_kernel_is_reported_never_fatal(graded):
     results = graded[2]
     assert statuses(results["raises"]) == ["passed", "passed"]
+    assert results["raises"].other_errors == ["cell 9: RuntimeError: my own bug"]
     died = results["kills-its-kernel"]
     assert statuses(died) == ["passed", "crashed"]
     assert "the kernel died" in died.run

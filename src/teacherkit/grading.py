@@ -94,6 +94,7 @@ class Submission:
     claims_total: int = 0
     claims_held: int = 0
     claims_failed: list[str] = field(default_factory=list)
+    other_errors: list[str] = field(default_factory=list)  # cells that are neither
 
 
 # --- reading a submission ---------------------------------------------------------------------
@@ -318,8 +319,14 @@ def grade(
     submission.run = (
         "finished" if not stopped else f"cell {stopped[0][0]}: {stopped[0][1].error}"
     )
+    judged = set(exercises) | set(checks) | set(claims)
+    for index, run in runs.items():
+        if run.status == "error" and index not in judged:
+            submission.other_errors.append(f"cell {index}: {run.error}")
     for index, exercise in exercises.items():
         _judge(exercise, nb.cells[index].source, runs.get(index, CellRun()), checks, runs)
+        if exercise.message == "not run":
+            exercise.message = f"not reached: the notebook stopped at {submission.run}"
     for index in claims:
         run = runs.get(index, CellRun())
         if run.status == "ok":
@@ -341,13 +348,13 @@ def _judge(
     if only_raises_not_implemented(source):
         exercise.status, exercise.message = NOT_ATTEMPTED, ""
     elif written.status in ("hung", "died", "not run"):
-        exercise.status, exercise.message = CRASHED, written.error or "never ran"
+        exercise.status, exercise.message = CRASHED, written.error or "not run"
     elif written.status == "error":
         exercise.status, exercise.message = FAILED, f"the exercise cell raised {written.error}"
     elif check is None:
         exercise.status, exercise.message = FAILED, "no check cell calls its function"
     elif check.status in ("hung", "died", "not run"):
-        exercise.status, exercise.message = CRASHED, check.error or "the check never ran"
+        exercise.status, exercise.message = CRASHED, check.error or "not run"
     elif check.status == "error":
         exercise.status, exercise.message = FAILED, f"the check raised {check.error}"
     elif check.verdict is None:
@@ -362,7 +369,7 @@ def _judge(
 
 CSV_FIELDS = [
     "student", "lesson", "exercise", "functions", "status", "message",
-    "claims_held", "claims_total", "run", "seconds",
+    "claims_held", "claims_total", "run", "other_errors", "seconds",
 ]  # fmt: skip
 
 
@@ -374,6 +381,7 @@ def write_csv(submissions: Sequence[Submission], path: Path) -> None:
             common = {
                 "student": s.student, "lesson": s.lesson, "claims_held": s.claims_held,
                 "claims_total": s.claims_total, "run": s.run, "seconds": f"{s.seconds:.1f}",
+                "other_errors": "; ".join(s.other_errors),
             }  # fmt: skip
             for e in s.exercises or [None]:
                 writer.writerow(
@@ -411,6 +419,7 @@ def html_page(submissions: Sequence[Submission]) -> str:
             cells += ["<td></td>"] * (width - len(s.exercises))
             failed = "".join(f"<div class=msg>{html.escape(c)}</div>" for c in s.claims_failed)
             run = "✅ finished" if s.run == "finished" else f"⏱ {html.escape(s.run)}"
+            run += "".join(f"<div class=msg>⚠ {html.escape(e)}</div>" for e in s.other_errors)
             body.append(
                 f"<tr><th>{html.escape(s.student)}</th>{''.join(cells)}"
                 f"<td>{s.claims_held} / {s.claims_total}{failed}</td>"
