@@ -312,6 +312,24 @@ def lesson_info(nb: NotebookNode, page: str) -> LessonInfo:
     )
 
 
+def lesson_parts(nb: NotebookNode) -> dict[str, int]:
+    """The parts of a lesson and their minutes, from its header's time estimate.
+
+    ``**Time:** about 20 min (setup 2 · the loop 5 · exercises 8).`` gives
+    ``{"setup": 2, "the loop": 5, "exercises": 8}``; a header without a breakdown gives ``{}``.
+    """
+    first = " ".join(nb.cells[0].source.split()) if nb.cells else ""
+    found = re.search(r"Time:\W*(?:about\s+)?\d+\s*min\s*\(([^)]*)\)", first)
+    if not found:
+        return {}
+    parts = {}
+    for part in found.group(1).split("·"):
+        named = re.fullmatch(r"\s*(.+?)\s+(\d+)\s*", part)
+        if named:
+            parts[named.group(1)] = int(named.group(2))
+    return parts
+
+
 def widget_models(model_id: str, state: dict) -> Iterator[tuple[str, dict]]:
     """A widget's model and all its descendants' (children first-to-last), as (name, state).
 
