@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,9 +55,17 @@ def kernel(system_temp: Path) -> Iterator[tuple[KernelManager, object]]:
             manager.shutdown_kernel(now=True)
 
 
-def run(client, code: str) -> None:
-    reply = client.execute_interactive(code, timeout=60, output_hook=lambda msg: None)
+def run(client, code: str) -> str:
+    """Run ``code``; return what it printed (stdout and stderr)."""
+    printed: list[str] = []
+
+    def keep(msg: dict) -> None:
+        if msg["msg_type"] == "stream":
+            printed.append(msg["content"]["text"])
+
+    reply = client.execute_interactive(code, timeout=60, output_hook=keep)
     assert reply["content"]["status"] == "ok", reply["content"].get("traceback")
+    return "".join(printed)
 
 
 def shutdown_seconds(manager: KernelManager) -> float:
@@ -89,24 +97,40 @@ def test_without_the_fix_a_kernel_that_started_processes_is_slow(system_temp, fr
     assert took > limit(fresh_shutdown), (took, fresh_shutdown)
 
 
+def fast_enough(case: Callable[[], float], fresh: float) -> None:
+    """``case()`` shuts a kernel down within the limit: once more if a busy moment hit it
+    (the slow path is Jupyter's fixed 2.5 s wait, so a second try never hides it)."""
+    took = case()
+    if took >= limit(fresh):
+        took = min(took, case())
+    assert took < limit(fresh), (took, fresh)
+
+
 def test_after_finish_the_kernel_shuts_down_fast_and_leaves_nothing(system_temp, fresh_shutdown):
-    with kernel(system_temp) as (manager, client):
-        run(client, START_LESSON + START_PROCESSES + "print(lesson.finish())")
-        took = shutdown_seconds(manager)
-    assert took < limit(fresh_shutdown), (took, fresh_shutdown)
-    assert list(system_temp.iterdir()) == []
+    def case() -> float:
+        with kernel(system_temp) as (manager, client):
+            run(client, START_LESSON + START_PROCESSES + "print(lesson.finish())")
+            took = shutdown_seconds(manager)
+        assert list(system_temp.iterdir()) == []
+        return took
+
+    fast_enough(case, fresh_shutdown)
 
 
 def test_a_restart_mid_lesson_is_fast_and_removes_the_lessons_folder(system_temp, fresh_shutdown):
     """Process demos run inside ``stop_helpers_after()``; the kernel is restarted before finish."""
     demo = "from workerlab.mphelpers import stop_helpers_after\nwith stop_helpers_after():\n"
     indented = "".join(f"    {line}\n" for line in START_PROCESSES.strip().splitlines())
-    with kernel(system_temp) as (manager, client):
-        run(client, START_LESSON + demo + indented)
-        run(client, "import os; assert os.listdir(lesson.folder) == [], os.listdir(lesson.folder)")
-        took = shutdown_seconds(manager)
-    assert took < limit(fresh_shutdown), (took, fresh_shutdown)
-    assert list(system_temp.iterdir()) == []
+
+    def case() -> float:
+        with kernel(system_temp) as (manager, client):
+            run(client, START_LESSON + demo + indented)
+            run(client, "import os\nassert not os.listdir(lesson.folder)")
+            took = shutdown_seconds(manager)
+        assert list(system_temp.iterdir()) == []
+        return took
+
+    fast_enough(case, fresh_shutdown)
 
 
 def test_everything_temporary_goes_into_the_lessons_folder(system_temp):
@@ -135,5 +159,20 @@ def test_the_folder_of_a_killed_kernel_is_removed_by_the_next_lesson(system_temp
     assert len(left) == 1 and left[0].startswith("wl03-"), left
     with kernel(system_temp) as (manager, client):
         run(client, START_LESSON + "lesson.finish()")
+        manager.shutdown_kernel(now=False)
+    assert list(system_temp.iterdir()) == []
+
+
+def test_finish_keeps_the_tracker_of_a_live_semaphore_rather_than_warn(system_temp):
+    """A tracker that stops removes the semaphores it tracks and warns on the cell's output."""
+    with kernel(system_temp) as (manager, client):
+        lock = "gate = multiprocessing.get_context('spawn').Lock()"
+        run(client, START_LESSON + START_PROCESSES + lock)
+        printed = run(client, "print(lesson.finish())\nimport time; time.sleep(0.5)")
+        helpers = "from workerlab import mphelpers\nprint(mphelpers.running_helpers())"
+        printed += run(client, helpers)
+        assert "leaked" not in printed and "resource tracker" in printed, printed
+        printed = run(client, "del gate\nprint(mphelpers.stop_helpers())")
+        assert printed.strip() == "['resource tracker']"
         manager.shutdown_kernel(now=False)
     assert list(system_temp.iterdir()) == []

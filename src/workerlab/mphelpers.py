@@ -21,12 +21,13 @@ own test suite uses (3.8 to 3.14); on a Python without them this does nothing.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing import forkserver, resource_tracker, util
+from multiprocessing import forkserver, resource_tracker, synchronize, util
 
-__all__ = ["running_helpers", "stop_helpers", "stop_helpers_after"]
+__all__ = ["live_semaphores", "running_helpers", "stop_helpers", "stop_helpers_after"]
 
 
 def running_helpers() -> dict[str, int]:
@@ -42,18 +43,32 @@ def stop_helpers() -> list[str]:
     """Stop the fork server and the resource tracker, and remove multiprocessing's temp folder.
 
     Returns the names of the helpers it stopped. Does nothing while a child process is still
-    running (it may still need them): end the children first. Safe to call at any time, and
-    again; processes started afterwards start new helpers as usual.
+    running (it may still need them): end the children first. Keeps the resource tracker
+    while a multiprocessing semaphore (a ``Lock``, ``Queue``, ``Semaphore``…) is still
+    referenced, since a tracker that stops removes the semaphores it tracks and says so on
+    the cell's output: drop the last reference (``del pool``) to let it go. Safe to call at
+    any time, and again; processes started afterwards start new helpers as usual.
     """
     if multiprocessing.active_children():
         return []
     stopped = list(running_helpers())
-    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
+    helpers = [forkserver._forkserver]
+    gc.collect()  # a semaphore kept only by a reference cycle is released now
+    if not live_semaphores():
+        helpers.append(resource_tracker._resource_tracker)
+    for helper in helpers:
         stop = getattr(helper, "_stop", None)
         if stop is not None:
             stop()
     _remove_temp_folder()
     return [name for name in stopped if name not in running_helpers()]
+
+
+def live_semaphores() -> int:
+    """How many multiprocessing semaphores this process still holds (the tracker tracks them)."""
+    cleanup = getattr(getattr(synchronize, "SemLock", None), "_cleanup", None)
+    registry = getattr(util, "_finalizer_registry", {})
+    return sum(getattr(f, "_callback", None) is cleanup for f in list(registry.values()))
 
 
 @contextmanager
