@@ -267,3 +267,14 @@ def test_make_grade_runs_the_report():
     makefile = (ROOT / "Makefile").read_text()
     rule = r"^grade:.*\n(?:\t.*\n)*\t.*teacherkit\.grading \$\(SUBMISSIONS\)"
     assert re.search(rule, makefile, re.M)
+
+
+def test_the_command_refuses_an_empty_folder_and_reports_an_unreadable_file(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        grading.main([str(tmp_path)])
+    assert "no lesson notebooks" in capsys.readouterr().err
+    (tmp_path / "cy").mkdir()
+    (tmp_path / "cy" / "02_minimal_pool.ipynb").write_text("not json")
+    assert grading.main([str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    (row,) = list(csv.DictReader((tmp_path / "out" / "grades.csv").open(encoding="utf-8")))
+    assert row["student"] == "cy" and row["run"].startswith("not a readable notebook")

@@ -185,8 +185,11 @@ class Runner:
         self.pgid = getattr(self.manager.provisioner, "pgid", None)
         self.client = self.manager.client()
         self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
         self.dead = ""  # why the kernel can run no more cells, once it cannot
+        try:
+            self.client.wait_for_ready(timeout=60)
+        except RuntimeError as error:  # the kernel died or never answered while starting
+            self.dead = f"the kernel did not start: {error}"
 
     def run(self, cell: NotebookNode, *, verdict: bool = False) -> CellRun:
         """Run ``cell`` (its outputs are replaced); never waits past the bounds."""
@@ -319,6 +322,8 @@ def grade(
     submission.run = (
         "finished" if not stopped else f"cell {stopped[0][0]}: {stopped[0][1].error}"
     )
+    if runner.dead and not stopped:  # it never ran a cell
+        submission.run = runner.dead
     judged = set(exercises) | set(checks) | set(claims)
     for index, run in runs.items():
         if run.status == "error" and index not in judged:
@@ -500,14 +505,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.submissions.is_dir():
         parser.error(f"{args.submissions} is not a folder")
+    if not find_submissions(args.submissions):
+        parser.error(f"no lesson notebooks (NN_topic.ipynb) under {args.submissions}")
     results = grade_folder(
         args.submissions.resolve(),
         args.out,
         notebook_seconds=args.notebook_seconds,
         cell_seconds=args.cell_seconds,
     )
-    if not results:
-        parser.error(f"no lesson notebooks (NN_topic.ipynb) under {args.submissions}")
     counts = {status: 0 for status in ICONS}
     for s in results:
         for e in s.exercises:
