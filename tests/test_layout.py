@@ -22,7 +22,7 @@ PACKAGE = ROOT / "src" / "workerlab"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 #: Leaf modules: they import nothing else from workerlab (import-linter enforces it).
-LEAVES = {"validate", "trace", "records", "progress", "frames", "leak", "show"}
+LEAVES = {"validate", "trace", "records", "progress", "frames", "leak", "show", "mphelpers"}
 #: lesson number -> (its core module, the central definition a learner reads first).
 CORES = {
     "01": ("blocking", "run_sequential"),
