@@ -82,7 +82,7 @@ class Lesson:
             names = ", ".join(f"{p.name} (pid {p.pid})" for p in children)
             problems.append("child processes still running: " + names)
         if self.folder.exists():
-            problems.append(f"folder not removed (something still writes to it): {self.folder}")
+            problems.append(f"folder not removed (still in use?): {self.folder.name}")
         if problems:
             raise AssertionError(
                 f"Lesson {self.number:02d} left things behind: "
