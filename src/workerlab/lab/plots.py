@@ -36,8 +36,19 @@ LABEL_COLOURS = {
     "make order": "tab:brown",
     "failed": "crimson",
     "interrupted": "tab:olive",
+    "waiting for a job": "silver",
+    # lesson 07: the outcome of each attempt on the lease queue
+    "done": "seagreen",
+    "killed": "crimson",
+    "retry": "darkorange",
+    "lease lost": "tab:gray",
+    "dead": "black",
 }
 _FALLBACK_COLOURS = ["tab:cyan", "tab:olive", "tab:brown", "tab:pink", "gold", "navy"]
+
+
+#: The units a time axis may use, and the factor from seconds to each.
+TIME_UNITS = {"µs": 1e6, "ms": 1e3, "s": 1.0}
 
 
 def time_unit(seconds: float) -> tuple[str, float]:
@@ -80,16 +91,27 @@ def timeline(
     annotate: bool | None = None,
     width: float = 9.0,
     marks: Mapping[str, float] | None = None,
+    unit: str | None = None,
+    min_width: float = 0.0,
 ) -> Figure:
     """Draw a Gantt chart: one row per worker (or per label), one bar per span.
 
-    Bars are coloured by label, with a legend; with ``annotate`` (default: when there are
-    at most 40 bars) each bar shows its job. The x axis is time since the trace began, in
-    the unit that suits the run's length. ``marks`` draws a dashed vertical line for each
-    named instant (seconds on the trace's clock), such as a deadline (lesson 04).
+    Bars are coloured by label (the same colour for a label in every lesson and every
+    run), with a legend; with ``annotate`` (default: when there are at most 40 bars) each
+    bar shows its job. The x axis is time since the trace began, in the unit that suits the
+    run's length, or in ``unit`` ("µs", "ms" or "s"): an explorer that redraws after every
+    run passes one, so that the axis never changes unit between runs. ``marks`` draws a
+    dashed vertical line for each named instant (seconds on the trace's clock), such as a
+    deadline (lesson 04). ``min_width`` (a fraction of the axis, 0 by default) draws any
+    shorter bar that wide, so a very short span (a worker killed just after its claim)
+    stays visible; leave it at 0 where the bars' lengths are the lesson.
     """
     if rows not in ("worker", "label"):
         raise ValueError(f"rows must be 'worker' or 'label', got {rows!r}")
+    if unit is not None and unit not in TIME_UNITS:
+        raise ValueError(f"unit must be one of {sorted(TIME_UNITS)} or None, got {unit!r}")
+    if not 0 <= min_width < 0.5:
+        raise ValueError(f"min_width must be a fraction of the axis in [0, 0.5), got {min_width}")
     spans = list(spans)
     if not spans:
         raise ValueError("spans is empty: there is nothing to draw")
@@ -103,14 +125,16 @@ def timeline(
     marks = dict(marks or {})
     for name, when in marks.items():
         positive_number(f"marks[{name!r}]", when, allow_zero=True)
-    unit, factor = time_unit(max(s.end for s in spans))
+    end = max(s.end for s in spans)
+    unit, factor = time_unit(end) if unit is None else (unit, TIME_UNITS[unit])
+    shortest = min_width * end  # seconds: no bar is drawn narrower
 
     fig = Figure(figsize=(width, 0.9 + 0.42 * len(row_names)), layout="constrained")
     ax = fig.add_subplot()
     for index, name in enumerate(row_names):
         mine = [s for s in spans if getattr(s, rows) == name]
         ax.broken_barh(
-            [(s.start * factor, s.duration * factor) for s in mine],
+            [(s.start * factor, max(s.duration, shortest) * factor) for s in mine],
             (index - 0.38, 0.76),
             facecolors=[colours[s.label] for s in mine],
             edgecolor="white",
@@ -138,7 +162,10 @@ def timeline(
     ax.set_ylabel(row_title or rows)
     ax.set_title(title)
     if rows == "worker":
-        handles = [Patch(color=colour, label=label) for label, colour in colours.items()]
+        # Known labels in their fixed order, so the legend reads the same in every run.
+        order = {label: index for index, label in enumerate(LABEL_COLOURS)}
+        listed = sorted(colours, key=lambda label: order.get(label, len(order)))
+        handles = [Patch(color=colours[label], label=label) for label in listed]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
 

@@ -12,8 +12,9 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from workerlab import blocking, jobqueue, pool
-from workerlab.lab import plots
+from workerlab import blocking
+from workerlab.lab import crash, plots, throughput
+from workerlab.lab.tracing import in_hiring_order
 from workerlab.validate import positive_int
 
 
@@ -85,7 +86,7 @@ def latency_explorer(history: int = 4) -> w.VBox:
 def pool_explorer() -> w.VBox:
     """Lesson 02: hire baristas, lengthen the line, slow the espresso machine; see the timeline.
 
-    The callback is :func:`workerlab.pool.explore`; this only adds sliders, a button, a
+    The callback is :func:`workerlab.lab.throughput.explore`; this only adds sliders, a button, a
     summary line (throughput against the ideal) and the timeline of the last run.
     """
     style = {"description_width": "initial"}
@@ -97,9 +98,13 @@ def pool_explorer() -> w.VBox:
     jobs = w.IntSlider(value=24, min=1, max=200, description="orders (jobs)", style=style)
 
     def compute() -> tuple[str, Figure]:
-        result, summary = pool.explore(workers.value, buffer.value, latency.value, jobs.value)
+        _, trace, summary = throughput.explore(
+            workers.value, buffer.value, latency.value, jobs.value
+        )
         figure = plots.timeline(
-            result.spans(), title="Who made which order, and when", row_title="barista"
+            in_hiring_order(trace.spans("job")),
+            title="Who made which order, and when",
+            row_title="barista",
         )
         return summary, figure
 
@@ -115,17 +120,34 @@ def crash_explorer() -> w.VBox:
     """Lesson 07: choose workers, lease and where to SIGKILL a worker; run; read the tally.
 
     Each run starts real worker processes on a fresh SQLite queue (about 2–4 s), kills one
-    worker where you chose, lets a replacement finish, and draws every attempt.
+    worker where you chose, lets a replacement finish, and draws every attempt. Runs are
+    drawn alike so that they can be compared: one colour per outcome, the time axis always
+    in seconds, and a kill just after a claim still a visible sliver. The callback is
+    :func:`workerlab.lab.crash.crash_run`.
     """
-    workers = w.IntSlider(value=2, min=1, max=4, description="workers")
-    lease = w.FloatSlider(value=0.5, min=0.3, max=2.0, step=0.1, description="lease (s)")
-    kill = w.ToggleButtons(options=jobqueue.KILLS, value=jobqueue.KILLS[2], description="kill")
+    style = {"description_width": "70px"}  # and 360 px in all: ≥ 12 px for each lease value
+    workers = w.IntSlider(
+        value=2, min=1, max=4, description="workers", style=style, layout=w.Layout(width="360px")
+    )
+    lease = w.FloatSlider(
+        value=0.5,
+        min=0.3,
+        max=2.0,
+        step=0.1,
+        description="lease (s)",
+        style=style,
+        layout=w.Layout(width="360px"),
+    )
+    kill = w.ToggleButtons(options=crash.KILLS, value=crash.KILLS[2], description="kill")
 
     def compute() -> tuple[str, Figure]:
-        spans, result = jobqueue.crash_run(workers.value, lease.value, kill.value)
-        return str(result), plots.timeline(
-            spans, title=f"kill: {kill.value}, lease {lease.value:g} s"
+        run = crash.crash_run(workers.value, lease.value, kill.value)
+        killed = f"{', '.join(run.killed)} killed" if run.killed else "no kill"
+        title = f"{run.tally.enqueued} jobs, {workers.value} workers, lease {lease.value:g} s"
+        figure = plots.timeline(
+            run.spans, title=f"{title} ({killed}); bars: attempts", unit="s", min_width=0.01
         )
+        return str(run.tally), figure
 
     return _explorer(
         [w.HBox([workers, lease]), kill],
