@@ -233,9 +233,15 @@ def reference_answers(nb: nbformat.NotebookNode) -> dict[int, str]:
         if classroom.EXERCISE_TAG in classroom.tags(cell):
             exercise = index
         elif classroom.SOLUTION_TAG in classroom.tags(cell) and exercise is not None:
-            guard = next(n for n in ast.parse(cell.source).body if isinstance(n, ast.If))
+            tree = ast.parse(cell.source)
+            guard = next(n for n in tree.body if isinstance(n, ast.If))
             lines = cell.source.splitlines()[guard.body[0].lineno - 1 : guard.body[-1].end_lineno]
             imports = [ln for ln in nb.cells[exercise].source.splitlines() if "import" in ln]
+            imports += [
+                ast.get_source_segment(cell.source, n)
+                for n in tree.body
+                if isinstance(n, ast.Import | ast.ImportFrom)
+            ]
             answers[exercise] = "\n".join(imports) + "\n" + textwrap.dedent("\n".join(lines))
     return answers
 
