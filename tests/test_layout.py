@@ -22,7 +22,7 @@ PACKAGE = ROOT / "src" / "workerlab"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 #: Leaf modules: they import nothing else from workerlab (import-linter enforces it).
-LEAVES = {"validate", "trace", "records", "progress", "frames", "leak", "show"}
+LEAVES = {"validate", "trace", "records", "progress", "frames", "leak", "show", "mphelpers"}
 #: Cores beside a lesson's main one: module -> (lesson, its central definition).
 MORE_CORES = {
     "selecting": ("04", "select"),
