@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from workerlab.lab.processes import wait_for_files
+from workerlab.mphelpers import stop_helpers_after
 from workerlab.validate import existing_folder, positive_int
 
 
@@ -39,7 +40,7 @@ def local_cluster(scratch: Path, workers: int = 2) -> Iterator[Any]:
     only (not on 8787, where another cluster may be). Dask's scratch space (work folders
     and lock files, by default in the system's temporary folder) goes into ``scratch``.
     The cluster and its worker processes are closed when the block ends, also when it
-    ends with an exception.
+    ends with an exception, and so are multiprocessing's helper processes.
     """
     import logging
 
@@ -49,6 +50,7 @@ def local_cluster(scratch: Path, workers: int = 2) -> Iterator[Any]:
     existing_folder("scratch", scratch)
     positive_int("workers", workers)
     with (
+        stop_helpers_after(),  # then multiprocessing's helpers go too: a fast kernel restart
         dask.config.set({"temporary-directory": os.fspath(scratch)}),  # the scheduler's too
         LocalCluster(
             n_workers=workers,

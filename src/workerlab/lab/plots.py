@@ -238,8 +238,9 @@ def wall_vs_cpu(
     """For each run, two bars: its wall clock split by step, and its total CPU time.
 
     ``runs`` maps a run's name to ``(seconds per step, cpu seconds)``. All runs share one
-    axis, so a slower run shows as a longer bar. Introduced in lesson 01: the gap between
-    a run's two bars is time the CPU spent idle.
+    axis, always in seconds (an explorer that adds runs never switches its unit), so a
+    slower run shows as a longer bar. Introduced in lesson 01: the gap between a run's two
+    bars is time the CPU spent idle.
     """
     if not runs:
         raise ValueError("runs is empty: pass {name: (seconds per step, cpu seconds)}")
@@ -248,8 +249,6 @@ def wall_vs_cpu(
             raise ValueError(f"runs[{name!r}] has no steps: pass the seconds spent in each step")
         if any(v < 0 for v in steps.values()) or cpu < 0:
             raise ValueError(f"runs[{name!r}]: step seconds and cpu seconds must be >= 0")
-    longest = max(max(sum(steps.values()), cpu) for steps, cpu in runs.values())
-    unit, factor = time_unit(longest)
     colours = label_colours(label for steps, _ in runs.values() for label in steps)
     fig = Figure(figsize=(9, 1.0 + 0.9 * len(runs)), layout="constrained")
     ax = fig.add_subplot()
@@ -257,13 +256,13 @@ def wall_vs_cpu(
     for row, (name, (steps, cpu)) in enumerate(runs.items()):
         left = 0.0
         for label, seconds in steps.items():
-            ax.barh(2 * row, seconds * factor, left=left, color=colours[label], label=label)
-            left += seconds * factor
-        ax.barh(2 * row + 0.8, cpu * factor, height=0.6, color="black", label="CPU busy (total)")
+            ax.barh(2 * row, seconds, left=left, color=colours[label], label=label)
+            left += seconds
+        ax.barh(2 * row + 0.8, cpu, height=0.6, color="black", label="CPU busy (total)")
         labels += [f"{name}: wall clock", "CPU time"]
     ax.set_yticks([y for row in range(len(runs)) for y in (2 * row, 2 * row + 0.8)], labels)
     ax.invert_yaxis()
-    ax.set_xlabel(f"total time ({unit})")
+    ax.set_xlabel("total time (s)")
     ax.set_title(title)
     handles, names = ax.get_legend_handles_labels()
     unique = dict(zip(names, handles, strict=True))

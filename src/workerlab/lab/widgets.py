@@ -12,8 +12,7 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from workerlab import blocking
-from workerlab.lab import crash, plots, throughput
+from workerlab.lab import crash, loop, plots, throughput
 from workerlab.lab.tracing import in_hiring_order
 from workerlab.validate import positive_int
 
@@ -60,26 +59,29 @@ def _explorer(
 def latency_explorer(history: int = 4) -> w.VBox:
     """Lesson 01: drag the storage latencies and the file count, press Run, compare runs.
 
-    The plot keeps the last ``history`` runs on one axis, so a slower run shows as a
-    longer bar beside the earlier ones.
+    The callback is :func:`workerlab.lab.loop.latency_run`. The plot keeps the last
+    ``history`` runs on one axis, in seconds, so a slower run shows as a longer bar beside
+    the earlier ones. One slider per row, wide enough that every value can be picked.
     """
     positive_int("history", history)
-    read = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="read (ms)")
-    write = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="write (ms)")
-    count = w.IntSlider(value=100, min=10, max=300, step=10, description="files")
+    wide = {"layout": w.Layout(width="560px"), "style": {"description_width": "120px"}}
+    ms = {"readout_format": ".1f", **wide}
+    read = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="read (ms)", **ms)
+    write = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="write (ms)", **ms)
+    count = w.IntSlider(value=100, min=10, max=300, step=10, description="files", **wide)
     runs: dict[str, tuple[dict[str, float], float]] = {}
 
     def compute() -> tuple[str, Figure]:
-        report, summary = blocking.latency_run(count.value, read.value, write.value)
+        run, summary = loop.latency_run(count.value, read.value, write.value)
         name = f"{count.value} files, {read.value:g}/{write.value:g} ms"
         runs.pop(name, None)
-        runs[name] = (report.step_totals(), report.cpu_seconds)
+        runs[name] = (run.step_totals(), run.cpu_seconds)
         while len(runs) > history:
             runs.pop(next(iter(runs)))
         return summary, plots.wall_vs_cpu(runs, title="Your runs (newest at the bottom)")
 
     return _explorer(
-        [w.HBox([read, write, count])], compute, label="Run the loop", busy_label="running…"
+        [w.VBox([read, write, count])], compute, label="Run the loop", busy_label="running…"
     )
 
 
