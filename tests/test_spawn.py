@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from workerlab import mphelpers
 from workerlab.lab import spawn
 
 
@@ -21,6 +22,7 @@ def test_spawn_cost_of_each_kind(kind):
 def test_a_process_measurement_leaves_no_process_behind():
     spawn.spawn_cost("process", 2)
     assert multiprocessing.active_children() == []
+    assert "resource tracker" not in mphelpers.running_helpers()  # so a restart is fast
 
 
 def test_bad_arguments_are_refused_before_anything_starts(monkeypatch):
