@@ -93,6 +93,18 @@ def run_consumer(path: str | os.PathLike[str], workers: int) -> None:
     consumer = huey_app(path).huey.create_consumer(
         workers=workers, worker_type="thread", initial_delay=0.02, backoff=1.1, max_delay=0.1
     )
+    # Huey starts its workers *before* it sets its signal handlers: a SIGINT in between
+    # would kill the consumer outright (seen on a busy machine). So SIGINT waits, blocked,
+    # until start() has returned, and is then delivered to Huey's own handler.
+    start = consumer.start
+
+    def start_then_listen() -> Any:
+        started = start()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+        return started
+
+    consumer.start = start_then_listen
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     consumer.run()
 
 
