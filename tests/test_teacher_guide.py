@@ -151,4 +151,5 @@ def test_the_overview_table_gives_each_lesson_its_own_time():
     overview = dict(re.findall(r"^\| (\d\d) \| [^|]+ \| (\d+) min \|", GUIDE, re.M))
     for path in NOTEBOOKS:
         minutes = classroom.lesson_info(nbformat.read(path, as_version=4), path.name).minutes
-        assert overview.get(path.name[:2]) == str(minutes), f"{path.name}: the lesson says {minutes}"
+        said = overview.get(path.name[:2])
+        assert said == str(minutes), f"{path.name}: the guide says {said}, the lesson {minutes}"
