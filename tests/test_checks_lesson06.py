@@ -72,8 +72,7 @@ def test_pipeline_seconds_names_an_off_by_one(extra, word):
 def test_pipeline_seconds_names_the_case_and_both_values_when_nothing_explains_it():
     result = check_pipeline_seconds(lambda n, st: 0.5)
     assert result.message == (
-        "for 4 items through stages of [0.004, 0.001, 0.006] s you returned 0.5; "
-        "expected 0.029."
+        "for 4 items through stages of [0.004, 0.001, 0.006] s you returned 0.5; expected 0.029."
     )
 
 

@@ -112,17 +112,15 @@ def test_processes_far_below_the_ideal_are_a_disturbance_explained_by_the_free_c
     sweep = _cpu_sweep("processes", (1.0, 1.1, 0.8), free_cores=1.1)
     notes = speedup.disturbances({"processes": sweep})
     assert notes == [
-        "processes with 2: 1.10×, far below the ideal 2×: worker processes computing flat out "
-        "got at most 1.10 of 2 cores; other programs held the rest.",
-        "processes with 4: 0.80×, far below the ideal 2×: worker processes computing flat out "
-        "got at most 1.10 of 2 cores; other programs held the rest.",
+        "processes with 2: 1.10×, with 4: 0.80×, far below the ideal 2×: worker processes "
+        "computing flat out got at most 1.10 of 2 cores; other programs held the rest."
     ]
     text = speedup.describe({"processes": sweep})
     assert "⚠️ Disturbed" in text and "re-run the cell" in text
     quiet_probe = _cpu_sweep("processes", (1.0, 1.1, 1.9), free_cores=2.0)
     assert speedup.disturbances({"processes": quiet_probe}) == [
         "processes with 2: 1.10×, far below the ideal 2×: other programs held the cores "
-        "while it ran."
+        "while they ran."
     ]
 
 
@@ -203,3 +201,14 @@ def test_the_warm_pools_workers_leave_ctrl_c_to_the_parent():
     with speedup.process_pool(2) as pool:
         handlers = list(pool.map(signal.getsignal, [signal.SIGINT] * 4))
     assert handlers == [signal.SIG_IGN] * 4
+
+
+def test_on_more_cores_the_low_processes_are_held_to_their_own_ideals():
+    work = Workload("cpu", 10, 8)
+    busy = (math.nan,) * 3
+    sweep = Sweep("processes", work, (1, 2, 4), (1.0, 1 / 1.1, 1 / 1.5), 1.0, 4, busy, 1.0, 1.5)
+    assert sweep.ideal == (1.0, 2.0, 4.0)
+    assert speedup.disturbances({"processes": sweep}) == [
+        "processes with 2: 1.10×, with 4: 1.50×, far below their ideals: worker processes "
+        "computing flat out got at most 1.50 of 4 cores; other programs held the rest."
+    ]

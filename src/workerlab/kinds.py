@@ -14,6 +14,12 @@ different kind of work. Each function below runs ``job(arg)`` for every arg, at 
 
 ``concurrent.futures`` gives threads and processes one interface: the first two functions
 differ by one class. asyncio needs its jobs written as coroutines (``async def``).
+
+The jobs live here, in a module, because a process pool needs them to: it sends a job to a
+worker process by *pickling* it, and a function pickles as a reference (its module's name
+and its own), which the worker imports to find the function again. A function typed into a
+notebook cell lives in ``__main__``, which a worker started by ``forkserver`` or ``spawn``
+cannot import.
 """
 
 from __future__ import annotations
@@ -45,16 +51,14 @@ def run_threads(job: Callable[[A], R], args: Iterable[A], workers: int) -> list[
 
 
 def run_processes(job: Callable[[A], R], args: Iterable[A], workers: int) -> list[R]:
-    """The same on ``workers`` processes: ``job`` must be defined in a module (see below)."""
+    """The same on ``workers`` processes; ``job`` must be a function defined in a module."""
     callable_arg("job", job)
     context = multiprocessing.get_context(START_METHOD)
     with ProcessPoolExecutor(positive_int("workers", workers), mp_context=context) as pool:
         return list(pool.map(job, args))
 
 
-async def run_asyncio(
-    job: Callable[[A], Awaitable[R]], args: Iterable[A], workers: int
-) -> list[R]:
+async def run_asyncio(job: Callable[[A], Awaitable[R]], args: Iterable[A], workers: int) -> list[R]:
     """The same as asyncio tasks, at most ``workers`` running at once (a semaphore's slots).
 
     ``job`` is a coroutine function. Await it: ``await run_asyncio(...)`` in a notebook cell
@@ -70,11 +74,7 @@ async def run_asyncio(
     return await asyncio.gather(*(one(arg) for arg in args))
 
 
-# --- the jobs -------------------------------------------------------------------------------
-# A process pool sends a job to a worker process by *pickling* it, and a function pickles as
-# a reference: its module's name and its own. The worker imports that module to find it. A
-# function typed into a notebook cell lives in ``__main__``, which a worker started by
-# forkserver or spawn cannot import; so the jobs a process pool runs live in a module: here.
+# --- the jobs: in a module, where a worker process can import them (see the top) -----------
 
 
 def cpu_job(iterations: int) -> int:

@@ -21,12 +21,20 @@ import signal
 import sys
 import sysconfig
 import time
-from collections.abc import Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from workerlab import kinds
+from workerlab.kinds import (
+    START_METHOD,
+    async_cpu_job,
+    async_io_job,
+    cpu_job,
+    io_job,
+    run_asyncio,
+    run_threads,
+)
 from workerlab.lab.envcheck import gil_enabled
 from workerlab.progress import progress_bar
 from workerlab.validate import positive_int, positive_number
@@ -95,14 +103,14 @@ class Workload:
             positive_number("size", self.size)
 
     @property
-    def job(self) -> Any:
+    def job(self) -> Callable[[Any], Any]:
         """The job function: :func:`workerlab.kinds.cpu_job` or :func:`~workerlab.kinds.io_job`."""
-        return kinds.cpu_job if self.bound == "cpu" else kinds.io_job
+        return cpu_job if self.bound == "cpu" else io_job
 
     @property
-    def async_job(self) -> Any:
+    def async_job(self) -> Callable[[Any], Coroutine[Any, Any, Any]]:
         """The same job as a coroutine function, for asyncio."""
-        return kinds.async_cpu_job if self.bound == "cpu" else kinds.async_io_job
+        return async_cpu_job if self.bound == "cpu" else async_io_job
 
     def args(self) -> list[Any]:
         """The argument of every job."""
@@ -180,7 +188,7 @@ def process_pool(workers: int, *, timeout: float = 60.0) -> Iterator[cf.ProcessP
     """
     positive_int("workers", workers)
     positive_number("timeout", timeout)
-    context = multiprocessing.get_context(kinds.START_METHOD)
+    context = multiprocessing.get_context(START_METHOD)
     ready = context.Semaphore(0)
     pool = cf.ProcessPoolExecutor(
         workers, mp_context=context, initializer=_check_in, initargs=(ready,)
@@ -222,9 +230,9 @@ def time_batch(
             return time_batch(kind, workload, workers, new_pool)
     start = time.perf_counter()
     if kind == "threads":
-        kinds.run_threads(workload.job, workload.args(), workers)
+        run_threads(workload.job, workload.args(), workers)
     elif kind == "asyncio":
-        run_coroutine(kinds.run_asyncio(workload.async_job, workload.args(), workers))
+        run_coroutine(run_asyncio(workload.async_job, workload.args(), workers))
     else:
         assert pool is not None
         list(pool.map(workload.job, workload.args()))
@@ -243,7 +251,7 @@ def _spin(seconds: float) -> tuple[float, float, float]:
     start = time.monotonic()
     cpu = time.process_time()
     while time.monotonic() - start < seconds:
-        kinds.cpu_job(1_000)
+        cpu_job(1_000)
     return start, time.monotonic(), time.process_time() - cpu
 
 
@@ -387,6 +395,7 @@ def disturbances(sweeps: Mapping[str, Sweep]) -> list[str]:
             "the baseline, so every speedup here reads too high."
         )
     for sweep in cpu:
+        low: list[tuple[int, float, float]] = []  # processes far below their ideal
         for w, speedup, ideal in zip(sweep.workers, sweep.speedups, sweep.ideal, strict=True):
             said = f"{sweep.kind} with {w}: {speedup:.2f}×"
             if speedup > 1.08 * ideal:
@@ -394,19 +403,24 @@ def disturbances(sweeps: Mapping[str, Sweep]) -> list[str]:
                     f"{said}, above the ideal {ideal:.0f}×, which only a slowed loop gives."
                 )
             elif sweep.kind == "processes" and ideal >= 2 and speedup < 0.7 * ideal:
-                wanted = min(w, sweep.cores)
-                why = (
-                    f"worker processes computing flat out got at most {sweep.free_cores:.2f} "
-                    f"of {wanted} cores; other programs held the rest."
-                    if sweep.free_cores < 0.8 * wanted
-                    else "other programs held the cores while it ran."
-                )
-                notes.append(f"{said}, far below the ideal {ideal:.0f}×: {why}")
+                low.append((w, speedup, ideal))
             elif sweep.kind != "processes" and w >= 2 and speedup < 0.75:
                 notes.append(
                     f"{said}, well below the loop's pace: taking turns costs a little, the rest "
                     "went to other programs."
                 )
+        if low:
+            said = "processes " + ", ".join(f"with {w}: {s:.2f}×" for w, s, _ in low)
+            ideals = {i for _, _, i in low}
+            target = f"the ideal {ideals.pop():.0f}×" if len(ideals) == 1 else "their ideals"
+            wanted = min(max(w for w, _, _ in low), sweep.cores)
+            why = (
+                f"worker processes computing flat out got at most {sweep.free_cores:.2f} of "
+                f"{wanted} cores; other programs held the rest."
+                if sweep.free_cores < 0.8 * wanted
+                else "other programs held the cores while they ran."
+            )
+            notes.append(f"{said}, far below {target}: {why}")
     return notes
 
 
@@ -475,9 +489,7 @@ class ParallelCheck:
                 "held the rest): this speedup is what the machine allowed, not what it can do."
             )
         if self.loop_cores < 0.85:
-            return (
-                f"the loop got only {self.loop_cores:.2f} of a core, so the speedup reads high."
-            )
+            return f"the loop got only {self.loop_cores:.2f} of a core, so the speedup reads high."
         return None
 
     def __str__(self) -> str:
