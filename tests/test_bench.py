@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workerlab.channel import BLOCKED_SEND
 from workerlab.lab import buffers, spawn, throughput
+from workerlab.lab.tracing import BLOCKED_SEND
 
 
 def test_throughput_sweep_points_carry_ideal_and_efficiency():

@@ -84,7 +84,7 @@ def test_interrupted_waits_are_counted_not_reported_as_errors(corpus):
 def test_the_pool_checks_its_arguments_before_starting(corpus):
     root, paths = corpus
     with pytest.raises(ValueError, match="buffer"):
-        capstone.run_pool(paths, root, workers=2, latency=0, buffer=0)
+        capstone.run_pool(paths, root, workers=2, latency=0, buffer=-1)
     with pytest.raises(ValueError, match="workers"):
         capstone.run_pool(paths, root, workers=0, latency=0)
 

@@ -1,4 +1,4 @@
-"""workerlab.channel: Go's channel semantics, a bound on every wait, and what it records."""
+"""workerlab.channel: Go's channel semantics and a bound on every wait."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workerlab.channel import BLOCKED_RECV, BLOCKED_SEND, Channel, ChannelClosed, ChannelTimeout
-from workerlab.trace import Trace
+from workerlab.channel import Channel, ChannelClosed, ChannelTimeout, WouldBlock
 
 
 def in_thread(target, *args, name="helper") -> threading.Thread:
@@ -84,7 +83,7 @@ def test_rendezvous_send_returns_only_once_a_receiver_took_the_item():
 
 def test_rendezvous_without_a_receiver_times_out_and_takes_the_item_back():
     ch: Channel[str] = Channel(0)
-    with pytest.raises(ChannelTimeout, match="rendezvous"):
+    with pytest.raises(ChannelTimeout, match="no receiver took the item"):
         ch.send("latte", timeout=0.05)
     assert len(ch) == 0
     with pytest.raises(ChannelTimeout):
@@ -110,25 +109,36 @@ def test_close_wakes_blocked_senders_with_an_error_and_blocked_receivers_stop():
     assert list(ch) == [0]  # what was buffered before close is still delivered
 
 
-def test_records_blocked_intervals_and_depth():
-    trace = Trace()
-    ch: Channel[int] = Channel(1, trace=trace, name="orders")
-
-    def slow_consumer():
-        for _ in ch:
-            time.sleep(0.03)
-
-    consumer = in_thread(slow_consumer, name="barista")
-    for n in range(4):
-        ch.send(n)
+def test_nowait_operations_never_wait():
+    ch: Channel[int] = Channel(1, name="line")
+    with pytest.raises(WouldBlock, match="recv on 'line' would wait"):
+        ch.recv_nowait()
+    ch.send_nowait(1)
+    with pytest.raises(WouldBlock, match="send on 'line' would wait"):
+        ch.send_nowait(2)
+    assert ch.recv_nowait() == 1
+    rendezvous: Channel[int] = Channel(0)
+    with pytest.raises(WouldBlock):
+        rendezvous.send_nowait(1)  # nobody is waiting to receive it
     ch.close()
-    consumer.join(timeout=5)
-    sends = trace.spans(BLOCKED_SEND)
-    assert sends and all(s.worker == "MainThread" for s in sends)
-    assert sum(s.duration for s in sends) > 0.03
-    assert all(s.worker == "barista" for s in trace.spans(BLOCKED_RECV))
-    depths = [v for _, v in trace.samples(ch.depth_label)]
-    assert depths[0] == 0 and max(depths) == 1 and depths[-1] == 0
+    with pytest.raises(ChannelClosed):
+        ch.recv_nowait()
+
+
+def test_a_rendezvous_send_nowait_hands_over_to_a_waiting_receiver():
+    ch: Channel[str] = Channel(0)
+    got: list[str] = []
+    receiver = in_thread(lambda: got.append(ch.recv(timeout=5)))
+    deadline = time.monotonic() + 5
+    while True:  # until the receiver is waiting, send_nowait has nobody to hand to
+        try:
+            ch.send_nowait("cortado")
+            break
+        except WouldBlock:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+    receiver.join(5)
+    assert got == ["cortado"]
 
 
 @pytest.mark.parametrize(
@@ -137,7 +147,6 @@ def test_records_blocked_intervals_and_depth():
         ({"capacity": -1}, ValueError, "capacity"),
         ({"capacity": 1.5}, TypeError, "capacity"),
         ({"capacity": 1, "timeout": 0}, ValueError, "timeout"),
-        ({"capacity": 1, "trace": "log"}, TypeError, "trace"),
         ({"capacity": 1, "name": ""}, TypeError, "name"),
     ],
 )

@@ -1,4 +1,8 @@
-"""workerlab.context: cancellation propagation, deadlines, error chains, the pool."""
+"""workerlab.context and contextplus: Go's context rules, tested the way Go tests them.
+
+Several tests are modelled on Go's own ``context_test.go`` (named in their docstrings):
+the same scenarios, in Python, against ``workerlab.context``.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,19 @@ import time
 
 import pytest
 
-from workerlab.context import (
-    Cancelled,
-    ContextError,
-    DeadlineExceeded,
-    Job,
-    JobError,
-    background,
-    errors_as,
-    errors_is,
-    poll_sleep,
-    process,
-    run_pool,
-    sleep,
-    stop_latency,
-    stop_latency_sweep,
-    with_cancel,
-    with_deadline,
-    with_timeout,
-    wrap,
-)
+from workerlab.channel import Channel
+from workerlab.context import background, sleep, with_cancel, with_timeout
+from workerlab.contextplus import after_func, value, with_deadline, with_value, without_cancel
+from workerlab.errors import Cancelled, DeadlineExceeded
+from workerlab.selecting import recv, select
 
 # --- cancellation ---------------------------------------------------------------------------
 
 
 def test_background_is_never_done():
     root = background()
-    assert root.err() is None and not root.done().is_set()
-    assert root.deadline() is None and root.remaining() is None
+    assert root.err() is None and not root.done().closed
+    assert root.deadline is None and root.remaining() is None
     assert background() is root
 
 
@@ -43,7 +32,7 @@ def test_cancel_sets_done_and_err_and_cause():
     assert ctx.err() is None and not ctx.wait(0)
     reason = RuntimeError("user pressed stop")
     cancel(reason)
-    assert ctx.done().is_set() and ctx.wait(0)
+    assert ctx.done().closed and ctx.wait(0)
     assert isinstance(ctx.err(), Cancelled)
     assert not isinstance(ctx.err(), DeadlineExceeded)
     assert ctx.cause() is reason
@@ -83,12 +72,19 @@ def test_a_child_of_a_done_parent_is_born_done():
 
 
 def test_parents_forget_children_that_are_cancelled():
+    """Go's TestChildFinishesFirst: a child cancelled first is removed from its parent."""
     parent, cancel_parent = with_cancel(background())
     for _ in range(50):
         _, cancel = with_cancel(parent)
         cancel()
-    assert not parent._children
+    assert not parent._on_end, "nothing of the 50 children is kept by the parent"
     cancel_parent()
+
+
+def test_background_keeps_no_children():
+    for _ in range(20):
+        _ = with_cancel(background())  # never cancelled: still nothing to leak
+    assert not background()._on_end
 
 
 def test_check_raises_a_fresh_error_chained_to_the_cause():
@@ -127,8 +123,8 @@ def test_timeout_expires_with_deadline_exceeded():
 def test_deadline_reaches_children_even_when_nobody_waits():
     parent, cancel = with_timeout(background(), 0.05)
     child, cancel_child = with_cancel(parent)
-    assert child.deadline() == parent.deadline()
-    assert child.done().wait(30)  # the parent's timer announced it
+    assert child.deadline == parent.deadline
+    assert child.wait(30)  # the parent's timer announced it
     assert isinstance(child.err(), DeadlineExceeded)
     cancel_child()
     cancel()
@@ -137,16 +133,16 @@ def test_deadline_reaches_children_even_when_nobody_waits():
 def test_a_child_cannot_outlive_its_parents_deadline():
     parent, cancel = with_timeout(background(), 10)
     child, cancel_child = with_timeout(parent, 60)
-    assert child.deadline() == parent.deadline()
+    assert child.deadline == parent.deadline
     earlier, cancel_earlier = with_timeout(parent, 1)
-    assert earlier.deadline() < parent.deadline()
+    assert earlier.deadline < parent.deadline
     for c in (cancel_earlier, cancel_child, cancel):
         c()
 
 
 def test_a_past_deadline_is_done_at_once():
     ctx, cancel = with_deadline(background(), time.monotonic() - 1)
-    assert isinstance(ctx.err(), DeadlineExceeded) and ctx.remaining() == 0
+    assert ctx.wait(5) and isinstance(ctx.err(), DeadlineExceeded) and ctx.remaining() == 0
     cancel()
 
 
@@ -192,154 +188,135 @@ def test_sleep_raises_the_contexts_error_as_soon_as_it_ends():
 def test_sleep_returns_normally_when_the_context_outlives_it():
     ctx, cancel = with_cancel(background())
     sleep(ctx, 0.01)
-    poll_sleep(ctx, 0.01, 0.005)
     cancel()
     with pytest.raises(Cancelled):
-        poll_sleep(ctx, 0.01, 0.005)
+        sleep(ctx, 0.01)
 
 
-# --- errors ---------------------------------------------------------------------------------
 
 
-def test_errors_is_follows_causes_contexts_and_groups():
+# --- done() is a channel: select on it ------------------------------------------------------
+
+
+def test_done_is_a_channel_a_select_can_wait_on():
     ctx, cancel = with_cancel(background())
+    jobs = Channel(1)
+    assert select(recv(jobs), recv(ctx.done()), default=True)[0] is None
+    threading.Timer(0.05, cancel).start()
+    assert select(recv(jobs), recv(ctx.done()), timeout=5) == (1, None, False)
+
+
+# --- causes (Go's TestCause) ----------------------------------------------------------------
+
+
+def test_a_timeout_with_a_cause_reports_it_once_the_deadline_passes():
+    """Go's WithTimeoutCause: Err is DeadlineExceeded, Cause is the given cause."""
+    why = TimeoutError("the batch had 50 ms")
+    ctx, cancel = with_timeout(background(), 0.02, cause=why)
+    assert ctx.wait(5)
+    assert isinstance(ctx.err(), DeadlineExceeded) and ctx.cause() is why
     cancel()
-    try:
-        ctx.check()
-    except Cancelled as error:
-        wrapped = wrap(Job(3, 0), error)
-    assert isinstance(wrapped, JobError) and wrapped.__cause__ is not None
-    assert errors_is(wrapped, Cancelled) and errors_is(wrapped, ContextError)
-    assert not errors_is(wrapped, DeadlineExceeded)
-    group = ExceptionGroup("many", [ValueError("a"), wrap(Job(4, 0), KeyError("b"))])
-    assert errors_is(group, KeyError) and errors_is(group, (OSError, ValueError))
-    assert isinstance(errors_as(group, JobError), JobError)
-    try:
-        try:
-            raise OSError("disk")
-        except OSError:
-            raise RuntimeError("while handling") from None
-    except RuntimeError as error:
-        assert not errors_is(error, OSError)  # `from None` hides the context
-    with pytest.raises(TypeError):
-        errors_is("oops", ValueError)
+    assert ctx.cause() is why, "a cancel after the deadline changes nothing"
 
 
-def test_job_error_reads_like_gos_wrapped_errors():
-    error = wrap(Job(7, 0), ValueError("bad input"))
-    assert str(error) == "job 7: ValueError: bad input"
-    assert error.job == Job(7, 0)
+def test_a_cancel_before_the_deadline_reports_the_cancel_not_the_deadline_cause():
+    ctx, cancel = with_timeout(background(), 60, cause=TimeoutError("never used"))
+    reason = RuntimeError("stop")
+    cancel(reason)
+    assert isinstance(ctx.err(), Cancelled) and ctx.cause() is reason
 
 
-def test_jobs_reject_bad_fields():
-    with pytest.raises(ValueError):
-        Job(1, -1)
-    with pytest.raises(TypeError):
-        Job("one", 1)
+def test_a_deadline_cause_reaches_the_children():
+    why = TimeoutError("budget")
+    parent, cancel = with_deadline(background(), time.monotonic() + 0.02, cause=why)
+    child, cancel_child = with_cancel(parent)
+    assert child.wait(5)
+    assert isinstance(child.err(), DeadlineExceeded) and child.cause() is why
+    cancel_child()
+    cancel()
 
 
-def test_process_checks_the_context_before_working():
+# --- values (Go's TestValues) ----------------------------------------------------------------
+
+
+class _Key:
+    """A key only this test can make, as Go advises for context keys."""
+
+
+def test_values_are_found_from_below_and_the_nearest_wins():
+    user, request = _Key(), _Key()
+    base = with_value(background(), user, "ana")
+    inner = with_value(base, request, 7)
+    shadow = with_value(inner, user, "ben")
+    ctx, cancel = with_cancel(shadow)
+    assert value(ctx, user) == "ben" and value(ctx, request) == 7
+    assert value(base, request) is None and value(inner, user) == "ana"
+    assert value(background(), user) is None
+    cancel()
+
+
+def test_a_value_context_ends_with_its_parent():
+    parent, cancel = with_cancel(background())
+    child = with_value(parent, _Key, 1)
+    assert child.err() is None
+    cancel(ValueError("why"))
+    assert isinstance(child.err(), Cancelled) and isinstance(child.cause(), ValueError)
+    with pytest.raises(TypeError, match="hashable"):
+        with_value(background(), [], 1)
+
+
+# --- without_cancel (Go's TestWithoutCancel) -------------------------------------------------
+
+
+def test_without_cancel_keeps_values_but_never_ends():
+    key = _Key()
+    parent, cancel = with_timeout(with_value(background(), key, "kept"), 0.01)
+    detached = without_cancel(parent)
+    cancel()
+    assert parent.err() is not None
+    assert detached.err() is None and not detached.done().closed and detached.deadline is None
+    assert value(detached, key) == "kept"
+    child, cancel_child = with_cancel(detached)  # it can still have children of its own
+    cancel_child()
+    assert child.err() is not None and detached.err() is None
+
+
+# --- after_func (Go's TestAfterFunc*) --------------------------------------------------------
+
+
+def test_after_func_runs_once_in_its_own_thread_after_cancel():
+    ctx, cancel = with_cancel(background(), name="shift")
+    ran: list[str] = []
+    stop = after_func(ctx, lambda: ran.append(threading.current_thread().name))
+    time.sleep(0.02)
+    assert ran == []
+    cancel()
+    cancel()
+    deadline = time.monotonic() + 5
+    while not ran and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(0.02)
+    assert ran == ["after-shift"], "once, in a thread of its own"
+    assert stop() is False, "too late to stop: it has run"
+
+
+def test_after_func_runs_after_a_timeout_and_at_once_if_already_done():
+    ctx, cancel = with_timeout(background(), 0.01)
+    fired = threading.Event()
+    after_func(ctx, fired.set)
+    assert fired.wait(5)
+    late = threading.Event()
+    after_func(ctx, late.set)  # the context has already ended: it runs at once
+    assert late.wait(5)
+    cancel()
+
+
+def test_a_stopped_after_func_never_runs():
     ctx, cancel = with_cancel(background())
-    assert process(ctx, Job(1, 0)) == 1
-    with pytest.raises(ValueError, match="job 2"):
-        process(ctx, Job(2, 0, fail=True))
+    ran = threading.Event()
+    stop = after_func(ctx, ran.set)
+    assert stop() is True and stop() is False
     cancel()
-    with pytest.raises(Cancelled):
-        process(ctx, Job(3, 0))
-
-
-# --- the pool -------------------------------------------------------------------------------
-
-
-def test_pool_runs_every_job_and_sends_wrapped_errors_back():
-    jobs = [Job(n, 0.001, fail=n % 5 == 0) for n in range(20)]
-    ctx, cancel = with_cancel(background())
-    report = run_pool(ctx, jobs, 4)
-    cancel()
-    assert report.results == [n for n in range(20) if n % 5]
-    assert [e.job.id for e in report.errors] == [0, 5, 10, 15]
-    assert all(errors_is(e, ValueError) for e in report.errors)
-    assert report.not_started == [] and not report.cancelled
-    assert len(report.trace.spans()) == 20
-
-
-def test_a_deadline_stops_the_pool_and_leaves_jobs_unstarted():
-    jobs = [Job(n, 0.05) for n in range(200)]
-    ctx, cancel = with_timeout(background(), 0.2)
-    report = run_pool(ctx, jobs, 4)
-    cancel()
-    assert report.cancelled
-    assert report.not_started, "200 jobs of 50 ms on 4 workers cannot finish in 0.2 s"
-    assert report.errors_of(DeadlineExceeded), "jobs running at the deadline report it"
-    done = len(report.results) + len(report.errors) + len(report.not_started)
-    assert done == 200, "every job is accounted for"
-
-
-def test_pool_rejects_bad_input_before_starting_threads():
-    ctx = background()
-    with pytest.raises(ValueError):
-        run_pool(ctx, [], 0)
-    with pytest.raises(TypeError):
-        run_pool(ctx, [1, 2], 2)
-    with pytest.raises(TypeError):
-        run_pool(ctx, [], 2, work=None)
-
-
-@pytest.mark.parametrize("poll", [None, 0.05])
-def test_stop_latency_measures_a_pool_that_the_cancel_really_stops(poll):
-    started = time.monotonic()
-    latency = stop_latency(poll, workers=2, job_seconds=30, seed=1)
-    assert 0 <= latency < 10
-    assert time.monotonic() - started < 15, "the cancel, not the 30 s job, ended the workers"
-
-
-def test_stop_latency_sweep_measures_every_interval_and_the_waiting_workers():
-    polling, waiting = stop_latency_sweep([0.01, 0.02], repeats=2, workers=2)
-    assert sorted(polling) == [0.01, 0.02]
-    assert all(len(runs) == 2 for runs in polling.values()) and len(waiting) == 2
-    with pytest.raises(ValueError):
-        stop_latency_sweep([])
-    with pytest.raises(ValueError):
-        stop_latency_sweep([0.01], repeats=0)
-
-
-def test_spans_by_outcome_tell_done_failed_and_interrupted_jobs_apart():
-    jobs = [Job(0, 0.001), Job(1, 0.001, fail=True), Job(2, 30)]
-    ctx, cancel = with_timeout(background(), 0.1)
-    report = run_pool(ctx, jobs, 3)
-    cancel()
-    labels = {s.job: s.label for s in report.spans_by_outcome()}
-    assert labels == {0: "job", 1: "failed", 2: "interrupted"}
-
-
-def test_a_timer_that_fires_early_still_announces_the_deadline(monkeypatch):
-    # Simulate a platform timer that wakes before time.monotonic() reaches the deadline.
-    started = []
-    real_timer = threading.Timer
-
-    def early_timer(interval, function):
-        real = real_timer(interval / 4, function)
-        started.append(real)
-        return real
-
-    monkeypatch.setattr(threading, "Timer", early_timer)
-    ctx, cancel = with_timeout(background(), 0.1)
-    assert started, "the context made its timer through threading.Timer"
-    assert ctx.done().wait(30), "done() is set although nobody called err() or wait()"
-    assert isinstance(ctx.err(), DeadlineExceeded)
-    cancel()
-
-
-def test_repr_tells_an_expired_context_even_before_its_timer_runs(monkeypatch):
-    real_timer = threading.Timer
-    late = []
-
-    def late_timer(interval, function):  # a loaded machine: the timer has not run yet
-        late.append(real_timer(60, function))
-        return late[-1]
-
-    monkeypatch.setattr(threading, "Timer", late_timer)
-    ctx, cancel = with_deadline(background(), time.monotonic() + 0.02)
-    time.sleep(0.05)
-    assert "DeadlineExceeded" in repr(ctx)
-    cancel()
+    assert not ran.wait(0.05)
+    with pytest.raises(TypeError, match="function"):
+        after_func(ctx, "not callable")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workerlab import context, pool
+from workerlab import context, errors, pool
 from workerlab.progress import progress_bar
 from workerlab.validate import existing_folder, positive_int, positive_number
 
@@ -216,20 +216,20 @@ def run_pool(
             else:
                 try:
                     outcome = process_file(path, root, latency, ctx)
-                except (FileJobError, context.ContextError) as error:
+                except (FileJobError, errors.ContextError) as error:
                     outcome = error  # sent back as a value, like Go's (result, err)
             with lock:
                 bar.update()
             return outcome
 
-        run = pool.run_pool(paths, work, workers, buffer=buffer, record=False, timeout=timeout)
-    report = RunReport(workers=workers, wall_seconds=run.startup_seconds + run.wall_seconds)
+        run = pool.run_pool(paths, work, workers, buffer=buffer, timeout=timeout)
+    report = RunReport(workers=workers, wall_seconds=run.wall_seconds)
     for outcome in run.values():
         if isinstance(outcome, FileResult):
             report.results.append(outcome)
         elif isinstance(outcome, FileJobError):
             report.errors.append(outcome)
-        elif isinstance(outcome, context.ContextError):
+        elif isinstance(outcome, errors.ContextError):
             report.interrupted += 1
         else:
             report.not_started += 1

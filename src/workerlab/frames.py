@@ -31,13 +31,15 @@ class FrameInfo:
     """One line of a thread's stack: the ``function``, its ``file`` and ``line``.
 
     ``file`` is a short name (a notebook cell reads ``In[7]``), never a full path of the
-    machine. ``library`` is true for the standard library and installed packages.
+    machine. ``library`` is true for the standard library and installed packages,
+    ``course`` for this package's own modules (neither: the learner's code).
     """
 
     function: str
     file: str
     line: int
     library: bool
+    course: bool = False
 
     def __str__(self) -> str:
         return f"{self.function}  {self.file}:{self.line}"
@@ -77,7 +79,8 @@ def stack(frame: FrameType | None, hide: FrameFilter = is_private_helper) -> lis
         if not hide(path, frame.f_code.co_name):
             library = path.startswith((*_LIBRARY_FOLDERS, "<frozen"))
             name, line = frame.f_code.co_name, frame.f_lineno
-            frames.append(FrameInfo(name, short_file(filename), line, library))
+            course = path.startswith(_PACKAGE)
+            frames.append(FrameInfo(name, short_file(filename), line, library, course))
         frame = frame.f_back
     return frames
 
@@ -85,11 +88,13 @@ def stack(frame: FrameType | None, hide: FrameFilter = is_private_helper) -> lis
 def where(
     thread: threading.Thread, *, depth: int = 3, hide: FrameFilter = is_private_helper
 ) -> list[FrameInfo]:
-    """Where ``thread`` is now: its innermost frame, then up to ``depth`` frames of your code.
+    """Where ``thread`` is now: its innermost frame, the course's calls it is in, then up to
+    ``depth`` frames of your code.
 
-    The innermost frame says what it is blocked in (say ``get  queue.py:171``); the frames
-    of your code (not the standard library's, not installed packages') say who called it.
-    Empty if the thread is not running.
+    The innermost frame says what it is blocked in (say ``get  queue.py:171``); the course's
+    frames say which of its calls that is (``recv``); your frames (neither the standard
+    library's, nor installed packages', nor the course's) say who called it. Empty if the
+    thread is not running.
     """
     if not isinstance(thread, threading.Thread):
         raise TypeError(f"thread must be a threading.Thread, got {type(thread).__name__}")
@@ -97,5 +102,7 @@ def where(
     frames = stack(frame, hide)
     if not frames:
         return []
-    own = [f for f in frames if not f.library][:depth]
+    own = [f for f in frames if not f.library]
+    yours = next((i for i, f in enumerate(own) if not f.course), len(own))
+    own = own[: yours + depth]
     return own if frames[0] in own else [frames[0], *own]

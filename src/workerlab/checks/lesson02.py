@@ -86,13 +86,18 @@ class _CheckOver(BaseException):
 
 class _BoundedQueue(queue.Queue):
     """A job queue for the check: its ``get`` gives up when the check is over, so a worker
-    that never stops cannot outlive the check (the thread ends, nothing leaks)."""
+    that never stops cannot outlive the check (the thread ends, nothing leaks). It also
+    counts how the worker looks at it: a worker that polls (``get_nowait()``, ``get`` with a
+    timeout, ``empty()`` in a loop) instead of simply waiting in ``get()`` is caught."""
 
     def __init__(self) -> None:
         super().__init__()
         self.over = threading.Event()
+        self.polls = 0  # looks that do not wait: get(block=False), get(timeout=…), empty()…
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        if not block or timeout is not None:
+            self.polls += 1
         limit = None if timeout is None else time.monotonic() + timeout
         while True:
             if self.over.is_set():
@@ -103,6 +108,18 @@ class _BoundedQueue(queue.Queue):
                 if not block or (limit is not None and time.monotonic() >= limit):
                     raise
 
+    def empty(self) -> bool:
+        self.polls += 1
+        if self.over.is_set():
+            raise _CheckOver
+        return super().empty()
+
+    def qsize(self) -> int:
+        self.polls += 1
+        if self.over.is_set():
+            raise _CheckOver
+        return super().qsize()
+
 
 def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckResult:
     """Lesson 02, exercise 2: a worker loop that doubles each job and stops at ``STOP``.
@@ -112,7 +129,7 @@ def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckR
     producer may be slower than its workers), and gives them at most 2 seconds. It then says
     what went wrong, if anything.
     """
-    from workerlab.pool import STOP, drain_queue
+    from workerlab.pool import STOP
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
@@ -148,7 +165,7 @@ def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckR
             "a worker never stopped, not even when the check ended its get(): does it catch "
             "every exception (a bare `except:`) and loop on? Restart the kernel to stop it.",
         )
-    got = drain_queue(results)
+    got = [results.get() for _ in range(results.qsize())]
 
     if crashes:
         error = crashes[0]
@@ -180,7 +197,14 @@ def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckR
         return CheckResult(False, "the results are the jobs themselves: put `job * 2`.")
     if sorted(got) != [2 * job for job in range(30)]:
         return CheckResult(False, f"expected the 30 values job * 2, got {sorted(got)[:6]}…")
-    leftover = jobs.qsize()
+    if jobs.polls > 3:
+        return CheckResult(
+            False,
+            f"your worker polls: it looked at the queue {jobs.polls} times without waiting "
+            "(get_nowait(), get(timeout=…), empty() or qsize() in a loop). A plain "
+            "`jobs.get()` waits without using the CPU and wakes the moment a job arrives.",
+        )
+    leftover = queue.Queue.qsize(jobs)
     if leftover:
         return CheckResult(False, f"{leftover} item(s) were put back into the job queue.")
     return CheckResult(True, "right: every job came back doubled, once, and all three went home.")

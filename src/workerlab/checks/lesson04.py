@@ -26,7 +26,8 @@ def _chained(outer: BaseException, inner: BaseException) -> BaseException:
 
 def check_is_kind(fn: Callable[[BaseException, type[BaseException]], bool]) -> CheckResult:
     """Lesson 04, exercise 1: ``is_kind(error, kind)``, Go's ``errors.Is`` written by hand."""
-    from workerlab.context import Cancelled, ContextError, DeadlineExceeded, Job, JobError
+    from workerlab.errors import Cancelled, ContextError, DeadlineExceeded, JobError
+    from workerlab.lab.jobs import Job
 
     job = Job(1, 0)
     cancelled = _raised(lambda: Cancelled("stop"))
@@ -73,16 +74,10 @@ def check_is_kind(fn: Callable[[BaseException, type[BaseException]], bool]) -> C
 
 def check_handle(fn: Callable[[Any, Any, Callable[[Any], Any]], Any]) -> CheckResult:
     """Lesson 04, exercise 2: ``handle(ctx, job, work)`` checks the context, wraps errors."""
-    from workerlab.context import (
-        Cancelled,
-        DeadlineExceeded,
-        Job,
-        JobError,
-        background,
-        errors_is,
-        with_cancel,
-        with_deadline,
-    )
+    from workerlab.context import background, with_cancel
+    from workerlab.contextplus import with_deadline
+    from workerlab.errors import Cancelled, DeadlineExceeded, JobError, errors_is
+    from workerlab.lab.jobs import Job
 
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
@@ -126,6 +121,13 @@ def check_handle(fn: Callable[[Any, Any, Callable[[Any], Any]], Any]) -> CheckRe
             if not errors_is(error, kind):
                 return CheckResult(
                     False, f"on a {kind.__name__} context it raised {error!r}; raise ctx's error."
+                )
+            if not isinstance(error, kind):
+                return CheckResult(
+                    False,
+                    f"the {kind.__name__} came back wrapped in {type(error).__name__}: a stopped "
+                    "context is not the job's fault. Call ctx.check() *before* the try, so it "
+                    "raises the context's own error, unwrapped.",
                 )
         got, error = run(live, Job(5, 0, fail=True))
         if error is None:

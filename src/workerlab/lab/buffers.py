@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workerlab.channel import BLOCKED_RECV, BLOCKED_SEND, Channel
+from workerlab.lab.tracing import BLOCKED_RECV, BLOCKED_SEND, TracedChannel
 from workerlab.progress import progress_bar
 from workerlab.trace import Trace
 from workerlab.validate import positive_int, positive_number
@@ -65,7 +65,7 @@ def buffer_run(
     else:
         make, serve = [produce] * items, [consume] * items
     trace = Trace()
-    orders: Channel[int] = Channel(capacity, trace=trace, name="orders", timeout=30)
+    orders: TracedChannel[int] = TracedChannel(capacity, trace=trace, name="orders", timeout=30)
 
     failures: list[BaseException] = []
 

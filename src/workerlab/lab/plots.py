@@ -38,6 +38,8 @@ LABEL_COLOURS = {
     "make order": "tab:brown",
     "failed": "crimson",
     "interrupted": "tab:olive",
+    "done": "tab:blue",
+    "waiting for a job": "silver",
 }
 _FALLBACK_COLOURS = ["tab:cyan", "tab:olive", "tab:brown", "tab:pink", "gold", "navy"]
 

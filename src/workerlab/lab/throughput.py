@@ -17,8 +17,40 @@ from dataclasses import dataclass
 from typing import Any
 
 from workerlab import pool
+from workerlab.lab.jobs import sleeping_job
+from workerlab.lab.tracing import traced
 from workerlab.progress import progress_bar
+from workerlab.trace import Trace
 from workerlab.validate import positive_int, positive_number
+
+
+def ideal_throughput(workers: int, latency: float) -> float:
+    """Little's law for a pool: ``workers`` jobs in flight, each ``latency`` s, so
+    ``workers / latency`` jobs per second. No pool of that size can do better."""
+    return positive_int("workers", workers) / positive_number("latency", latency)
+
+
+def explore(
+    workers: int, buffer: int, latency_ms: float, jobs: int
+) -> tuple[pool.PoolRun, Trace, str]:
+    """The pool explorer's callback: ``jobs`` orders of ``latency_ms`` on the pool.
+
+    Returns the run, the trace of every job (for the timeline) and a one-line report of
+    the throughput against the ideal, in the coffee-shop words the widget uses.
+    """
+    positive_int("jobs", jobs)
+    latency = positive_number("latency_ms", latency_ms) / 1000
+    ideal = ideal_throughput(workers, latency)
+    trace = Trace()
+    run = pool.run_pool(range(jobs), traced(sleeping_job(latency), trace), workers, buffer=buffer)
+    rounds = -(-jobs // workers)
+    summary = (
+        f"{workers} baristas, a line of {buffer}, {jobs} orders of {latency_ms:g} ms: "
+        f"{run.wall_seconds * 1000:.0f} ms, {run.throughput:.0f} orders/s; "
+        f"ideal {ideal:.0f} orders/s, so {run.throughput / ideal:.0%} of it "
+        f"({rounds} round{'s' if rounds > 1 else ''} of orders)."
+    )
+    return run, trace, summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +92,7 @@ def throughput_sweep(
     (waiting, as on a disk or a network), so the ideal throughput is workers / latency.
     The best of several repeats is kept: interference from other programs only ever slows
     a run down, so the fastest run is the closest to what the pool itself can do. No trace
-    is recorded: a sweep needs only each run's wall time (the trace's own cost per job is
+    is recorded: a sweep needs only each run's wall time (what a trace costs per job is
     measured by :func:`dispatch_cost`).
     """
     counts = [positive_int("worker count", n) for n in worker_counts]
@@ -69,12 +101,12 @@ def throughput_sweep(
     positive_number("latency", latency)
     positive_int("jobs_per_worker", jobs_per_worker)
     positive_int("repeats", repeats)
-    job = pool.sleeping_job(latency)
+    job = sleeping_job(latency)
     points = []
     for workers in progress_bar(counts, desc="workers", enabled=progress):
         jobs = workers * jobs_per_worker
         best = min(
-            pool.run_pool(range(jobs), job, workers, record=False).wall_seconds
+            pool.run_pool(range(jobs), job, workers).wall_seconds
             for _ in range(repeats)
         )
         points.append(SweepPoint(workers, jobs, latency, best))
@@ -110,6 +142,23 @@ def sleeping_threads_efficiency(workers: int, *, latency: float = 0.01, rounds: 
 
 
 
+def executor_efficiency(workers: int, *, latency: float = 0.01, rounds: int = 20) -> float:
+    """The standard library's pool on the same jobs: ``ThreadPoolExecutor`` efficiency.
+
+    ``workers * rounds`` sleeps of ``latency`` on ``workers`` threads (started first, not
+    timed); the result is ideal time over measured time, like the pool's efficiency.
+    """
+    positive_int("workers", workers)
+    positive_number("latency", latency)
+    positive_int("rounds", rounds)
+    job = sleeping_job(latency)
+    with ThreadPoolExecutor(max_workers=workers) as executor:
+        list(executor.map(job, range(workers)))  # start every thread before the clock
+        began = time.perf_counter()
+        list(executor.map(job, range(workers * rounds)))
+        return rounds * latency / (time.perf_counter() - began)
+
+
 def _noop(job: Any) -> Any:
     return job
 
@@ -143,10 +192,10 @@ def _executor(jobs: int, workers: int) -> None:
 
 
 DISPATCHERS: dict[str, Callable[[int, int], None]] = {
-    "workerlab.pool": lambda jobs, workers: pool.run_pool(
-        range(jobs), _noop, workers, record=False
+    "workerlab.pool": lambda jobs, workers: pool.run_pool(range(jobs), _noop, workers),
+    "workerlab.pool + trace": lambda jobs, workers: pool.run_pool(
+        range(jobs), traced(_noop, Trace()), workers
     ),
-    "workerlab.pool + trace": lambda jobs, workers: pool.run_pool(range(jobs), _noop, workers),
     "ThreadPoolExecutor": _executor,
     "bare queue.Queue loop": _bare_queue_loop,
 }

@@ -12,8 +12,9 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from workerlab import blocking, jobqueue, pool
-from workerlab.lab import plots
+from workerlab import blocking, jobqueue
+from workerlab.lab import plots, throughput
+from workerlab.lab.tracing import in_hiring_order
 from workerlab.validate import positive_int
 
 
@@ -85,7 +86,7 @@ def latency_explorer(history: int = 4) -> w.VBox:
 def pool_explorer() -> w.VBox:
     """Lesson 02: hire baristas, lengthen the line, slow the espresso machine; see the timeline.
 
-    The callback is :func:`workerlab.pool.explore`; this only adds sliders, a button, a
+    The callback is :func:`workerlab.lab.throughput.explore`; this only adds sliders, a button, a
     summary line (throughput against the ideal) and the timeline of the last run.
     """
     style = {"description_width": "initial"}
@@ -97,9 +98,13 @@ def pool_explorer() -> w.VBox:
     jobs = w.IntSlider(value=24, min=1, max=200, description="orders (jobs)", style=style)
 
     def compute() -> tuple[str, Figure]:
-        result, summary = pool.explore(workers.value, buffer.value, latency.value, jobs.value)
+        _, trace, summary = throughput.explore(
+            workers.value, buffer.value, latency.value, jobs.value
+        )
         figure = plots.timeline(
-            result.spans(), title="Who made which order, and when", row_title="barista"
+            in_hiring_order(trace.spans("job")),
+            title="Who made which order, and when",
+            row_title="barista",
         )
         return summary, figure
 
