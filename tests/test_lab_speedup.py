@@ -145,11 +145,27 @@ def test_a_loop_that_lost_its_core_is_a_disturbance():
     ]
 
 
-def test_waiting_work_is_not_judged():
+def test_waiting_work_is_judged_by_its_own_signs():
+    io = Workload("io", 0.004, 32)  # 128 ms of waiting
+    on_time = Sweep("threads", io, (1, 32), (0.13, 0.13 / 40), 0.13, 2, (0.0, 0.0))
+    assert speedup.disturbances({"threads": on_time}) == []  # above the ideal: sleeps wake late
+    assert "Undisturbed" not in speedup.describe({"threads": on_time})
+    late = Sweep("threads", io, (1, 32), (0.2, 0.01), 0.2, 2, (0.0, 0.0))
+    assert speedup.disturbances({"threads": late}) == [
+        "the plain loop took 200 ms for 128 ms of waiting: a busy machine wakes sleepers late."
+    ]
+
+
+def test_processes_that_cannot_overlap_waits_are_a_disturbance():
+    """Seen on a loaded machine: 4 processes waiting 4 ms each reached only 1.83×."""
     io = Workload("io", 0.004, 32)
-    sweep = Sweep("threads", io, (1, 32), (1.0, 1 / 40), 1.0, 2, (0.0, 0.0))
-    assert speedup.disturbances({"threads": sweep}) == []
-    assert "Undisturbed" not in speedup.describe({"threads": sweep})
+    seconds = (0.13 / 0.86, 0.13 / 1.77, 0.13 / 1.83)
+    sweep = Sweep("processes", io, (1, 2, 4), seconds, 0.13, 2, (math.nan,) * 3)
+    assert speedup.disturbances({"processes": sweep}) == [
+        "processes with 4: 1.83×, far below the ideal: every hand-over to and from a worker "
+        "process waited for a core that other programs held."
+    ]
+    assert "⚠️ Disturbed" in speedup.describe({"processes": sweep})
 
 
 def test_parallel_check_measures_loop_pool_and_free_cores_and_leaves_no_process():

@@ -378,16 +378,20 @@ def speedup_sweep(
 
 
 def disturbances(sweeps: Mapping[str, Sweep]) -> list[str]:
-    """What in these CPU-bound sweeps shows a busy machine, one sentence each ([] if none).
+    """What in these sweeps shows a busy machine, one sentence each ([] if none).
 
-    Each sign is measured, none guessed: the loop got less than a whole core (every speedup
-    then reads too high); a speedup above the ideal (only a slowed loop gives one);
-    processes far below the ideal (explained by the free cores measured, when they were
-    few); threads or tasks well below the loop's pace (under the GIL they do the loop's
-    work in turns, losing only a little to switching). Waiting work is not judged: a
-    sleep's late wake-ups move its figures both ways.
+    Each sign is measured, none guessed. Computing: the loop got less than a whole core
+    (every speedup then reads too high); a speedup above the ideal (only a slowed loop gives
+    one); processes far below the ideal (explained by the free cores measured, when they
+    were few); threads or tasks well below the loop's pace (under the GIL they do the loop's
+    work in turns, losing only a little to switching). Waiting: the loop's sleeps ended late
+    (a busy machine wakes sleepers late); processes far below the ideal (each hand-over to
+    and from a worker process waits for a core).
     """
     notes: list[str] = []
+    for sweep in sweeps.values():
+        if sweep.workload.bound == "io":
+            notes += [note for note in _waiting_disturbances(sweep) if note not in notes]
     cpu = [s for s in sweeps.values() if s.workload.bound == "cpu"]
     if cpu and cpu[0].loop_cores < 0.85:
         notes.append(
@@ -421,6 +425,29 @@ def disturbances(sweeps: Mapping[str, Sweep]) -> list[str]:
                 else "other programs held the cores while they ran."
             )
             notes.append(f"{said}, far below {target}: {why}")
+    return notes
+
+
+def _waiting_disturbances(sweep: Sweep) -> list[str]:
+    """The signs of a busy machine in a sweep of waiting jobs (see :func:`disturbances`)."""
+    notes = []
+    waited = sweep.workload.jobs * sweep.workload.size
+    if sweep.sequential_seconds > 1.25 * waited:
+        notes.append(
+            f"the plain loop took {sweep.sequential_seconds * 1e3:.0f} ms for "
+            f"{waited * 1e3:.0f} ms of waiting: a busy machine wakes sleepers late."
+        )
+    if sweep.kind == "processes":
+        low = [
+            f"with {w}: {speedup:.2f}×"
+            for w, speedup, ideal in zip(sweep.workers, sweep.speedups, sweep.ideal, strict=True)
+            if ideal >= 2 and speedup < 0.6 * ideal
+        ]
+        if low:
+            notes.append(
+                f"processes {', '.join(low)}, far below the ideal: every hand-over to and from "
+                "a worker process waited for a core that other programs held."
+            )
     return notes
 
 
