@@ -400,19 +400,22 @@ def disturbances(sweeps: Mapping[str, Sweep]) -> list[str]:
         )
     for sweep in cpu:
         low: list[tuple[int, float, float]] = []  # processes far below their ideal
+        slow: list[str] = []  # threads or tasks well below the loop
         for w, speedup, ideal in zip(sweep.workers, sweep.speedups, sweep.ideal, strict=True):
-            said = f"{sweep.kind} with {w}: {speedup:.2f}×"
             if speedup > 1.08 * ideal:
                 notes.append(
-                    f"{said}, above the ideal {ideal:.0f}×, which only a slowed loop gives."
+                    f"{sweep.kind} with {w}: {speedup:.2f}×, above the ideal {ideal:.0f}×, "
+                    "which only a slowed loop gives."
                 )
             elif sweep.kind == "processes" and ideal >= 2 and speedup < 0.7 * ideal:
                 low.append((w, speedup, ideal))
             elif sweep.kind != "processes" and w >= 2 and speedup < 0.75:
-                notes.append(
-                    f"{said}, well below the loop's pace: taking turns costs a little, the rest "
-                    "went to other programs."
-                )
+                slow.append(f"with {w}: {speedup:.2f}×")
+        if slow:
+            notes.append(
+                f"{sweep.kind} {', '.join(slow)}, well below the loop's pace: taking turns "
+                "costs a little, the rest went to other programs."
+            )
         if low:
             said = "processes " + ", ".join(f"with {w}: {s:.2f}×" for w, s, _ in low)
             ideals = {i for _, _, i in low}
