@@ -407,7 +407,7 @@ def disturbances(sweeps: Mapping[str, Sweep]) -> list[str]:
                     f"{sweep.kind} with {w}: {speedup:.2f}×, above the ideal {ideal:.0f}×, "
                     "which only a slowed loop gives."
                 )
-            elif sweep.kind == "processes" and ideal >= 2 and speedup < 0.7 * ideal:
+            elif sweep.kind == "processes" and ideal >= 2 and speedup < 0.8 * ideal:
                 low.append((w, speedup, ideal))
             elif sweep.kind != "processes" and w >= 2 and speedup < 0.75:
                 slow.append(f"with {w}: {speedup:.2f}×")
