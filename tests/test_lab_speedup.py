@@ -228,3 +228,11 @@ def test_on_more_cores_the_low_processes_are_held_to_their_own_ideals():
         "processes with 2: 1.10×, with 4: 1.50×, far below their ideals: worker processes "
         "computing flat out got at most 1.50 of 4 cores; other programs held the rest."
     ]
+
+
+def test_a_mediocre_process_speedup_is_not_called_undisturbed():
+    sweep = _cpu_sweep("processes", (0.94, 1.42, 1.89), free_cores=1.7)
+    assert speedup.disturbances({"processes": sweep}) == [
+        "processes with 2: 1.42×, far below the ideal 2×: other programs held the cores while "
+        "they ran."
+    ]
