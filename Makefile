@@ -20,10 +20,30 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanit
 
 .PHONY: lab test unit rerun-test browser-test notebooks-test execute student html lint clean
 
-$(READY): pyproject.toml etc/jupyterlab-overrides.json
+# --- the locked environment -------------------------------------------------------------------
+# LOCK: the pinned set the course was tested with (uv's universal lock: every OS, Python 3.11+,
+# a hash for every file), installed by `make lab` and `make test`. `make lab LOCK=` installs
+# the newest versions pyproject.toml's floors allow instead; a conda ENV never uses the lock
+# (environment.yml governs it). `make lock` refreshes the pins (README: "The locked set").
+LOCK ?= $(if $(filter .venv,$(ENV)),requirements/lock.txt,)
+UV_VERSION := 0.13.9
+UV := build/lock/venv/bin/uv
+# uv never downloads a Python of its own here: the lock is resolved for every Python >= 3.11.
+UV_COMPILE := pip compile --no-python-downloads pyproject.toml build/lock/build-system.in --universal \
+	--python-version 3.11 --generate-hashes --custom-compile-command 'make lock' --quiet
+# LOCK_UPGRADE: `make lock LOCK_UPGRADE=` keeps every existing pin and only adds what is new.
+LOCK_UPGRADE ?= --upgrade
+
+$(READY): pyproject.toml $(LOCK) etc/jupyterlab-overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+ifneq ($(LOCK),)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps --requirement $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	$(BIN)/python -m pip check
+else
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+endif
 	mkdir -p $(ENV)/share/jupyter/lab/settings
 	cp etc/jupyterlab-overrides.json $(ENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
@@ -70,6 +90,27 @@ html: $(READY)
 lint: $(READY)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+## lock: re-pin every package (and the optional `go` group, in requirements/lock-go.txt) to the
+## newest versions pyproject.toml allows; run `make test`, then commit requirements/
+.PHONY: lock
+lock:
+	test -x $(UV) || ($(PYTHON) -m venv build/lock/venv && \
+		build/lock/venv/bin/python -m pip install --quiet 'uv==$(UV_VERSION)')
+	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+		> build/lock/build-system.in
+	$(UV) $(UV_COMPILE) $(LOCK_UPGRADE) --extra dev --output-file requirements/lock.txt
+	$(UV) $(UV_COMPILE) --extra dev --extra go --constraint requirements/lock.txt \
+		--output-file requirements/lock-go.txt
+
+# --- the grading report ------------------------------------------------------------------------
+## grade: run every handed-in notebook under SUBMISSIONS (one folder per student) in a fresh
+## kernel, bounded; the report lands in build/grades/ (grades.html, grades.csv, executed/)
+.PHONY: grade
+GRADE_ARGS ?=
+grade: $(READY)
+	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=folder [GRADE_ARGS='--notebook-seconds 600']" >&2; exit 2)
+	MPLBACKEND=Agg $(BIN)/python -m teacherkit.grading $(SUBMISSIONS) --out build/grades $(GRADE_ARGS)
 
 clean:
 	rm -rf $(ENV) build src/*.egg-info .ruff_cache .hypothesis

@@ -9,7 +9,7 @@ from workerlab import leak
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads():
-    """Every test runs inside the leak checker of lesson 05 (``workerlab.hazards``).
+    """Every test runs inside the leak checker of lesson 05 (``workerlab.leak``).
 
     A test that leaves a thread running fails, with the thread's name and where it is
     blocked; threads that are about to exit get two seconds to do so.

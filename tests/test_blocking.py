@@ -1,15 +1,12 @@
+"""Lesson 01: the blocking loop (workerlab.blocking) and its lab (workerlab.lab.loop)."""
+
 import itertools
-import threading
+import re
 
 import pytest
 
-from workerlab.blocking import (
-    SimulatedIO,
-    make_text_files,
-    process_file,
-    run_sequential,
-    transform,
-)
+from workerlab.blocking import LoopRun, SimulatedIO, process_file, run_sequential, transform
+from workerlab.lab.loop import describe, latency_run, make_text_files
 from workerlab.trace import Trace
 
 
@@ -48,9 +45,8 @@ def test_run_sequential_processes_every_file_one_at_a_time(tmp_path):
     out.mkdir()
     files = make_text_files(src, 40)
     report = run_sequential(files, out, SimulatedIO(0.003, 0.002))
-    assert report.files == 40
+    assert isinstance(report, LoopRun) and report.files == 40
     assert sorted(p.name for p in out.iterdir()) == [p.name for p in files]
-    assert threading.active_count() >= 1
     # One file at a time: no two steps ever overlap.
     spans = report.trace.spans()
     assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
@@ -103,9 +99,22 @@ def test_run_sequential_rejects_bad_input(tmp_path):
         run_sequential(files, tmp_path, io=0.1)
 
 
-def test_latency_run_makes_and_removes_its_own_files(tmp_path, monkeypatch):
-    from workerlab.blocking import latency_run
+def test_process_file_works_without_a_trace(tmp_path):
+    (src,) = make_text_files(tmp_path, 1, words=5)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert process_file(src, out, SimulatedIO(0.001, 0.001)) == out / src.name
 
+
+def test_describe_says_files_wall_cpu_and_idle_share():
+    run = LoopRun(files=300, wall_seconds=2.0, cpu_seconds=0.25, trace=Trace())
+    assert describe(run) == (
+        "300 files in 2.00 s of wall time; the CPU worked for 0.250 s of it, "
+        "so it sat idle 88% of the time."
+    )
+
+
+def test_latency_run_makes_and_removes_its_own_files(tmp_path, monkeypatch):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     report, summary = latency_run(10, read_ms=4, write_ms=1)
     assert report.files == 10
@@ -135,8 +144,21 @@ def test_latency_explorer_reruns_with_the_sliders_values_when_pressed():
         latency_explorer(history=0)
 
 
+def test_the_latency_explorers_sliders_are_wide_enough_to_pick_every_value():
+    """About 10 px of track per value at least (issue 12: 80 px for 32 values was too few)."""
+    from workerlab.lab.widgets import latency_explorer
+
+    sliders = latency_explorer().children[0].children
+    for slider in sliders:
+        width = int(re.fullmatch(r"(\d+)px", slider.layout.width).group(1))
+        label = int(re.fullmatch(r"(\d+)px", slider.style.description_width).group(1))
+        values = round((slider.max - slider.min) / slider.step) + 1
+        track = width - label - 60  # the readout takes about 60 px
+        assert track / values >= 10, f"{slider.description}: {track / values:.0f} px per value"
+
+
 def test_an_explorer_shows_a_failed_run_instead_of_hiding_it(monkeypatch):
-    from workerlab import blocking
+    from workerlab.lab import loop
     from workerlab.lab.widgets import latency_explorer
 
     box = latency_explorer()
@@ -145,7 +167,7 @@ def test_an_explorer_shows_a_failed_run_instead_of_hiding_it(monkeypatch):
     def broken(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(blocking, "latency_run", broken)
+    monkeypatch.setattr(loop, "latency_run", broken)
     button.click()
     assert summary.value == "⚠ the run failed: OSError: disk full"
     assert not button.disabled and button.description == "Run the loop"

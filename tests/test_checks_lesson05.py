@@ -1,29 +1,59 @@
-"""Lesson 05: each self-check accepts the reference and rejects plausible mistakes."""
+"""Lesson 05: each self-check accepts the reference and rejects plausible mistakes, saying
+precisely which mistake it is."""
 
 from __future__ import annotations
 
 import pytest
 
 from workerlab.checks.lesson05 import check_serve, check_stop_workers
+from workerlab.pool import STOP
 
 # --- lesson 05, exercise 1: stop_workers ------------------------------------------------------
 
 
-def test_stop_workers_accepts_one_sentinel_per_worker():
+def test_stop_workers_accepts_one_stop_per_worker():
     def stop_workers(jobs, n_workers):
         for _ in range(n_workers):
-            jobs.put(None)
+            jobs.put(STOP)
 
     assert check_stop_workers(stop_workers)
+
+
+def put_stops(count):
+    """A wrong answer that puts ``count(n_workers)`` STOPs."""
+
+    def stop_workers(jobs, n_workers):
+        for _ in range(count(n_workers)):
+            jobs.put(STOP)
+
+    return stop_workers
+
+
+def test_one_stop_too_few_is_named_as_off_by_one():
+    result = check_stop_workers(put_stops(lambda n: n - 1))
+    assert not result.passed
+    assert result.message.startswith("off by one: your answer counts one STOP fewer")
+    assert "(2 instead of 3)" in result.message and "waiting for a job forever" in result.message
+
+
+def test_one_stop_too_many_is_named_as_off_by_one():
+    result = check_stop_workers(put_stops(lambda n: n + 1))
+    assert not result.passed
+    assert result.message.startswith("off by one: your answer counts one STOP more")
+    assert "(4 instead of 3)" in result.message and "in the queue" in result.message
 
 
 @pytest.mark.parametrize(
     ("wrong", "says"),
     [
-        (lambda jobs, n: jobs.put(None), "1 saw a sentinel and 2 waited"),
-        (lambda jobs, n: None, "with 1 worker, none saw a sentinel"),
-        (lambda jobs, n: [jobs.put(None) for _ in range(2 * n)] and None, "extra sentinel"),
-        (lambda jobs, n: 1 / 0, "raised"),
+        (put_stops(lambda n: 1), "with 3 workers you put 1 STOP(s): 1 went home and 2 waited"),
+        (put_stops(lambda n: 0), "with 3 workers you put 0 STOP(s): 0 went home and 3 waited"),
+        (put_stops(lambda n: 3), "with 4 workers you put 3 STOP(s)"),  # hard-coded for 3
+        (put_stops(lambda n: 2 * n), "with 3 workers you put 6 STOPs: 3 stayed in the queue"),
+        (lambda jobs, n: [jobs.put(None) for _ in range(n)] and None, "you put None"),
+        (lambda jobs, n: [jobs.get() for _ in range(2)] and put_stops(lambda n: n)(jobs, n),
+         "jobs were lost: the workers did 8 of the 10"),
+        (lambda jobs, n: 1 / 0, "stop_workers(jobs, 3) raised ZeroDivisionError"),
         (None, "function itself"),
     ],
 )
@@ -35,62 +65,86 @@ def test_stop_workers_rejects_plausible_mistakes(wrong, says):
 
 def test_stop_workers_scaffold_is_not_done_yet():
     def scaffold(jobs, n_workers):
-        raise NotImplementedError
+        raise NotImplementedError("exercise 1: put what stops every worker")
 
-    assert "not done yet" in check_stop_workers(scaffold).message
+    assert check_stop_workers(scaffold).message.startswith("not done yet")
 
 
 # --- lesson 05, exercise 2: serve -------------------------------------------------------------
 
 
-def reference_serve(dog, orders):
-    counter = dog.rendezvous()
+def reference_serve(dog, counter, orders):
     received = []
 
     def barista():
-        while (order := counter.receive()) is not None:
+        for order in counter:  # until the counter is closed
             received.append(order)
 
     worker = dog.start(barista, name="barista")
     for order in orders:
         counter.send(order)
-    counter.send(None)
-    worker.join()
+    counter.close()  # the producer closes, after its last send
+    dog.join(worker)
     return received
 
 
-def sends_first(dog, orders):
-    counter = dog.rendezvous()
-    received = []
-    for order in orders:
-        counter.send(order)
-    worker = dog.start(lambda: received.append(counter.receive()), name="barista")
-    worker.join()
-    return received
-
-
-def no_sentinel(dog, orders):
-    counter = dog.rendezvous()
+def with_a_sentinel(dog, counter, orders):
     received = []
 
     def barista():
-        while True:
-            received.append(counter.receive())
+        while (order := counter.recv()) is not STOP:
+            received.append(order)
 
     worker = dog.start(barista, name="barista")
-    for order in orders:
+    for order in [*orders, STOP]:
         counter.send(order)
-    worker.join()
+    dog.join(worker)
     return received
 
 
-def keeps_the_sentinel(dog, orders):
-    counter = dog.rendezvous()
+def with_a_plain_join(dog, counter, orders):
+    received = []
+    worker = dog.start(lambda: received.extend(counter), name="barista")
+    for order in orders:
+        counter.send(order)
+    counter.close()
+    worker.join()  # Thread.join: fine here, though the watchdog cannot see it
+    return received
+
+
+def sends_first(dog, counter, orders):
+    received = []
+    for order in orders:
+        counter.send(order)  # nobody receives yet
+    worker = dog.start(lambda: received.extend(counter), name="barista")
+    dog.join(worker)
+    return received
+
+
+def never_closes(dog, counter, orders):
+    received = []
+    worker = dog.start(lambda: received.extend(counter), name="barista")
+    for order in orders:
+        counter.send(order)
+    dog.join(worker)
+    return received
+
+
+def never_closes_and_joins_plainly(dog, counter, orders):
+    received = []
+    worker = dog.start(lambda: received.extend(counter), name="barista")
+    for order in orders:
+        counter.send(order)
+    worker.join()  # invisible to the watchdog: only its 2 s limit ends this one
+    return received
+
+
+def keeps_the_sentinel(dog, counter, orders):
     received = []
 
     def barista():
         while True:
-            order = counter.receive()
+            order = counter.recv()
             received.append(order)
             if order is None:
                 return
@@ -98,70 +152,63 @@ def keeps_the_sentinel(dog, orders):
     worker = dog.start(barista, name="barista")
     for order in [*orders, None]:
         counter.send(order)
-    worker.join()
+    dog.join(worker)
     return received
 
 
-def no_join(dog, orders):
-    counter = dog.rendezvous()
+def no_join(dog, counter, orders):
     received = []
-
-    def barista():
-        while (order := counter.receive()) is not None:
-            received.append(order)
-
-    dog.start(barista, name="barista")
-    for order in [*orders, None]:
+    dog.start(lambda: received.extend(counter), name="barista")
+    for order in orders:
         counter.send(order)
+    counter.close()
     return received  # the barista may still be running
 
 
-def through_a_queue(dog, orders):
-    counter = dog.queue()  # buffered: the main thread never waits for the barista
+def barista_crashes(dog, counter, orders):
     received = []
 
     def barista():
-        while (order := counter.get()) is not None:
-            received.append(order)
-
-    worker = dog.start(barista, name="barista")
-    for order in [*orders, None]:
-        counter.put(order)
-    worker.join()
-    return received
-
-
-def barista_crashes(dog, orders):
-    counter = dog.rendezvous()
-    received = []
-
-    def barista():
-        while (order := counter.receive()) is not None:
+        for order in counter:
             received.append(order.brew())  # str has no .brew()
 
     worker = dog.start(barista, name="barista")
-    for order in [*orders, None]:
+    for order in orders:
         counter.send(order)
-    worker.join()
+    counter.close()
+    dog.join(worker)
     return received
 
 
-def test_serve_accepts_the_reference():
-    assert check_serve(reference_serve)
+def closes_too_soon(dog, counter, orders):
+    received = []
+    worker = dog.start(lambda: received.extend(counter), name="barista")
+    counter.close()
+    for order in orders:
+        counter.send(order)
+    dog.join(worker)
+    return received
+
+
+@pytest.mark.parametrize("right", [reference_serve, with_a_sentinel, with_a_plain_join])
+def test_serve_accepts_right_answers(right):
+    result = check_serve(right)
+    assert result, result.message
 
 
 @pytest.mark.parametrize(
     ("wrong", "says"),
     [
-        (sends_first, "nobody receiving"),
-        (no_sentinel, "Send a sentinel"),
-        (keeps_the_sentinel, "no sentinel"),
-        (no_join, "join it"),
-        (through_a_queue, "dog.rendezvous()"),
-        (barista_crashes, 'the thread "barista" raised AttributeError'),
-        (lambda dog, orders: list(orders), "dog.start"),
-        (lambda dog, orders: dog.start(lambda: None) and None, "returned None"),
-        (lambda dog, orders: 1 / 0, "raised"),
+        (sends_first, "serve sends on the counter with nobody receiving"),
+        (never_closes, "after the last order the barista still waits for another. Close"),
+        (never_closes_and_joins_plainly, "only its 2 s limit ended it: wait with dog.join"),
+        (keeps_the_sentinel, "(None is not an order: don't keep a sentinel)"),
+        (no_join, "serve returned while the barista was still running"),
+        (barista_crashes, "the thread \"barista\" raised AttributeError"),
+        (closes_too_soon, "serve raised ChannelClosed"),
+        (lambda dog, counter, orders: list(orders), "dog.start"),
+        (lambda dog, counter, orders: dog.start(lambda: None) and None, "returned None"),
+        (lambda dog, counter, orders: 1 / 0, "serve raised ZeroDivisionError"),
         (None, "function itself"),
     ],
 )
@@ -171,8 +218,32 @@ def test_serve_rejects_plausible_mistakes(wrong, says):
     assert says in result.message
 
 
-def test_serve_scaffold_is_not_done_yet():
-    def scaffold(dog, orders):
-        raise NotImplementedError
+def test_a_deadlock_verdict_carries_the_watchdogs_report():
+    message = check_serve(never_closes).message
+    assert "all threads are asleep - deadlock!" in message
+    assert "thread \"barista\" [recv from 'counter'" in message
+    assert "<lambda>  test_checks_lesson05.py:" in message, "the barista's own line"
 
-    assert "not done yet" in check_serve(scaffold).message
+
+def test_serve_scaffold_is_not_done_yet():
+    def scaffold(dog, counter, orders):
+        raise NotImplementedError("exercise 2: hand each order to one barista")
+
+    assert check_serve(scaffold).message.startswith("not done yet")
+
+
+def test_the_lessons_scaffolds_say_which_exercise_they_are():
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    path = Path(__file__).parent.parent / "notebooks" / "05_deadlocks_and_leaks.ipynb"
+    scaffolds = [
+        cell.source
+        for cell in nbformat.read(path, as_version=4).cells
+        if "exercise" in cell.metadata.get("tags", [])
+    ]
+    assert len(scaffolds) == 2
+    for number, source in enumerate(scaffolds, start=1):
+        assert re.search(rf'raise NotImplementedError\("exercise {number}: \w', source), source

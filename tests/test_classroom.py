@@ -106,7 +106,7 @@ def test_classes_are_compared_by_bases_and_methods():
 
 def test_the_student_copy_says_where_the_solution_went_and_leaves_the_original_alone():
     nb = notebook(
-        ("markdown", "The reference solution is in the next cell.", []),
+        ("markdown", "Write `share`.", []),
         ("code", SCAFFOLD, ["exercise"]),
         ("code", SOLUTION, ["solution"]),
     )
@@ -115,6 +115,90 @@ def test_the_student_copy_says_where_the_solution_went_and_leaves_the_original_a
     assert [c.cell_type for c in student.cells] == ["markdown", "code", "markdown"]
     assert "not in this copy" in student.cells[2].source
     assert nb.cells[2].source == SOLUTION and nb.cells[2].outputs
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_student_copy_says_the_solution_is_in_it(path):
+    nb = nbformat.read(path, as_version=4)
+    student = classroom.student_copy(nb)
+    markdown = [c.source for c in student.cells if c.cell_type == "markdown"]
+    claims = [s for m in markdown for s in classroom.sentences(m) if classroom.locates_solution(s)]
+    assert claims == [], claims
+    removed = sum(classroom.SOLUTION_TAG in classroom.tags(c) for c in nb.cells)
+    assert markdown.count(classroom.SOLUTION_REMOVED) == removed
+    assert all(m.strip() for m in markdown), "a markdown cell left empty"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            "A hint.\n\nThe reference solution is in the next cell, collapsed (click `…` to "
+            "open it). Running\nit replaces your function only if yours fails.",
+            "A hint.",
+        ),
+        ("Try it.\n\nThe reference solution is in the next cell, as for exercise 1.", "Try it."),
+        ("Try it. Click `…` below to see the solution. Then go on.", "Try it. Then go on."),
+        ("The solution is below, collapsed.", ""),
+        ("No solution here: just a sentence about solutions of equations.", None),
+    ],
+)
+def test_sentences_locating_the_solution_go_before_a_removed_one(before, after):
+    nb = notebook(
+        ("code", SCAFFOLD, ["exercise"]),
+        ("markdown", before, []),
+        ("code", SOLUTION, ["solution"]),
+    )
+    student = classroom.student_copy(nb)
+    texts = [c.source for c in student.cells if c.cell_type == "markdown"]
+    expected = [after if after is not None else before] if after != "" else []
+    assert texts == [*expected, classroom.SOLUTION_REMOVED]
+
+
+def test_elsewhere_a_sentence_locating_solutions_says_the_teacher_has_them():
+    lines = (
+        "- **Exercises.** They check themselves. A reference solution sits below each\n"
+        "  exercise, collapsed: click the `…` to open it.\n- **Nothing is left running.**"
+    )
+    nb = notebook(("markdown", lines, []), ("code", SCAFFOLD, ["exercise"]))
+    nb.cells.append(nbformat.v4.new_code_cell(SOLUTION, metadata={"tags": ["solution"]}))
+    text = classroom.student_copy(nb).cells[0].source
+    assert text == (
+        "- **Exercises.** They check themselves. " + classroom.SOLUTIONS_ELSEWHERE
+        + "\n- **Nothing is left running.**"
+    )
+
+
+def test_links_are_repointed_to_open_the_same_file_from_the_copies_folder():
+    text = (
+        "[`pool.py`](../src/workerlab/pool.py), [next](03_under_the_hood.ipynb#top), "
+        "[web](https://example.org/x.py), [here](#section), "
+        '<img src="img/shop.png">, [guide](../teacher/README.md#02), [Go](../go/)'
+    )
+    moved = classroom.repoint_links(text, ROOT / "notebooks", ROOT / "build" / "student")
+    assert moved == (
+        "[`pool.py`](../../src/workerlab/pool.py), [next](03_under_the_hood.ipynb#top), "
+        "[web](https://example.org/x.py), [here](#section), "
+        '<img src="../../notebooks/img/shop.png">, [guide](../../teacher/README.md#02), '
+        "[Go](../../go/)"
+    )
+
+
+def test_every_link_in_the_student_copies_opens_the_file_the_lesson_links(tmp_path):
+    out = tmp_path / "build" / "student"
+    classroom.write_student_copies(NOTEBOOKS, out)
+    checked = 0
+    for path in NOTEBOOKS:
+        lesson = nbformat.read(path, as_version=4)
+        copy = nbformat.read(out / path.name, as_version=4)
+        originals = [c for c in lesson.cells if c.cell_type == "markdown"]
+        for link in re.findall(r"\]\((\.\./[^)#]+)", json.dumps([c.source for c in originals])):
+            assert (path.parent / link).exists(), (path.name, link)
+            moved = [m for m in re.findall(r"\]\(([^)#]+)", json.dumps(copy.cells)) if
+                     (out / m).resolve() == (path.parent / link).resolve()]  # fmt: skip
+            assert moved, f"{path.name}: the copy lost its link to {link}"
+            checked += 1
+    assert checked >= len(NOTEBOOKS) - 1, "every lesson but 00 links to its module"
 
 
 # --- the builds, as `make student` and `make html` run them ----------------------------------

@@ -1,4 +1,11 @@
-from workerlab.lab.envcheck import _version_tuple, check_environment
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+from workerlab.lab.envcheck import _version_tuple, check_environment, required_packages
+
+ROOT = Path(__file__).parent.parent
 
 
 def test_report_lists_python_cores_and_packages():
@@ -7,6 +14,18 @@ def test_report_lists_python_cores_and_packages():
     assert names[:3] == ["Python", "CPU cores", "GIL"]
     assert {"jupyterlab", "ipywidgets", "matplotlib", "tqdm"} <= set(names)
     assert dict(report.rows)["CPU cores"] == "4"
+
+
+def test_the_check_lists_every_runtime_package_of_pyproject_with_its_floor():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {}
+    for line in project["dependencies"]:
+        requirement = Requirement(line)
+        (floor,) = [s.version for s in requirement.specifier if s.operator == ">="]
+        wanted[requirement.name] = _version_tuple(floor)
+    assert required_packages() == wanted
+    names = [name for name, _ in check_environment(cores=2).rows]
+    assert names[3:] == list(wanted)
 
 
 def test_this_environment_is_fine():

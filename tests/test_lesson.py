@@ -1,4 +1,7 @@
+import os
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -16,17 +19,42 @@ def test_finish_removes_folders_and_reports_clean():
     assert not folder.exists()
 
 
-def test_finish_names_a_leaked_thread():
+def test_finish_names_a_leaked_thread_says_where_it_waits_and_how_to_recover():
     lesson = start(2)
     stop = threading.Event()
     leak = threading.Thread(target=stop.wait, name="forgotten-barista")
     leak.start()
     try:
-        with pytest.raises(AssertionError, match="forgotten-barista"):
+        with pytest.raises(AssertionError) as failed:
             lesson.finish(grace=0.05)
     finally:
         stop.set()
         leak.join()
+    message = str(failed.value)
+    assert "threads still running: forgotten-barista (waiting in wait  threading.py:" in message
+    assert "run the cell that stops them" in message
+    assert "Kernel → Restart" in message
+
+
+def test_the_lesson_folder_holds_every_temporary_file_until_finish():
+    system_temp = tempfile.gettempdir()
+    lesson = start(3)
+    try:
+        assert tempfile.gettempdir() == os.environ["TMPDIR"] == str(lesson.folder)
+        made = Path(tempfile.mkdtemp())
+        assert made.parent == lesson.folder and lesson.tempdir().parent == lesson.folder
+    finally:
+        lesson.finish()
+    assert tempfile.gettempdir() == system_temp and os.environ.get("TMPDIR") != str(lesson.folder)
+    assert not lesson.folder.exists()
+
+
+def test_running_the_first_cell_again_leaves_no_folder_behind():
+    first = start(4)
+    second = start(4)  # a learner runs the first cell twice
+    assert first.folder != second.folder
+    second.finish()
+    assert not first.folder.exists() and not second.folder.exists()
 
 
 def test_a_thread_that_is_about_to_end_is_not_a_leak():

@@ -83,8 +83,8 @@ def test_wall_vs_cpu_stacks_the_steps_of_each_run_on_one_axis():
     )
     ax = fig.axes[0]
     widths = [p.get_width() for p in ax.patches]
-    assert widths == pytest.approx([400, 100, 500, 120, 1200, 100, 500, 130])
-    assert ax.get_xlabel() == "total time (ms)"
+    assert widths == pytest.approx([0.4, 0.1, 0.5, 0.12, 1.2, 0.1, 0.5, 0.13])
+    assert ax.get_xlabel() == "total time (s)"
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "fast: wall clock",
         "CPU time",
@@ -93,6 +93,14 @@ def test_wall_vs_cpu_stacks_the_steps_of_each_run_on_one_axis():
     ]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["read", "transform", "write", "CPU busy (total)"]
+
+
+def test_wall_vs_cpu_keeps_one_unit_whatever_the_runs_last():
+    """The latency explorer adds runs of 0.1 s to 5 s: its axis must not jump from ms to s."""
+    short = wall_vs_cpu({"short": ({"read": 0.02, "write": 0.03}, 0.004)}).axes[0]
+    long = wall_vs_cpu({"long": ({"read": 3.0, "write": 2.5}, 0.2)}).axes[0]
+    assert short.get_xlabel() == long.get_xlabel() == "total time (s)"
+    assert [p.get_width() for p in short.patches] == pytest.approx([0.02, 0.03, 0.004])
 
 
 def test_wall_vs_cpu_rejects_bad_input():

@@ -43,3 +43,105 @@ def test_the_sections_follow_the_lessons_order():
 def test_the_guide_names_the_kit_targets():
     for target in ("make student", "make html", "make browser-test"):
         assert target in GUIDE
+
+
+# --- session plans: in step with the lessons' own headers --------------------------------------
+
+BOOKS = {p.name[:2]: nbformat.read(p, as_version=4) for p in NOTEBOOKS}
+INFO = {n: classroom.lesson_info(nb, n) for n, nb in BOOKS.items()}
+
+
+def appendix(number: str) -> bool:
+    return "appendix" in INFO[number].title.lower()
+
+
+def plan(heading: str) -> list[dict[str, str]]:
+    """The rows of the first table under ``### heading`` in the guide, as dicts."""
+    match = re.search(rf"^### {re.escape(heading)}\n(.*?)(?=^#)", GUIDE, re.M | re.S)
+    assert match, f"the teacher's guide has no '### {heading}'"
+    lines = [ln for ln in match.group(1).splitlines() if ln.startswith("|")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    return [
+        dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True))
+        for line in lines[2:]
+    ]
+
+
+def parts(text: str, number: str) -> dict[str, int]:
+    """``setup 2 · the loop 5`` → {"setup": 2, "the loop": 5}; ``all 20`` → every part."""
+    text = re.sub(r"\(.*?\)", "", text).strip()
+    if text in ("", "—"):
+        return {}
+    whole = classroom.lesson_parts(BOOKS[number]) or {"all": INFO[number].minutes}
+    if text.startswith("all"):
+        assert int(text.split()[1]) == INFO[number].minutes, f"{number}: the lesson says " + (
+            f"{INFO[number].minutes} min, the plan '{text}'"
+        )
+        return dict(whole)
+    found = {}
+    for part in text.split("·"):
+        name, minutes = re.fullmatch(r"\s*(.+?)\s+(\d+)\s*", part).groups()
+        assert whole.get(name) == int(minutes), (
+            f"lesson {number} has no part '{name} {minutes}' in its header: {whole}"
+        )
+        found[name] = int(minutes)
+    return found
+
+
+def exercises_of(number: str) -> set[str]:
+    return {
+        name
+        for cell in BOOKS[number].cells
+        if classroom.EXERCISE_TAG in classroom.tags(cell)
+        for name in classroom.definitions(cell.source)
+    }
+
+
+def test_the_guide_states_the_courses_total_from_the_headers():
+    total = sum(INFO[n].minutes for n in INFO if not appendix(n))
+    assert f"add up to **{total} min**" in GUIDE
+
+
+def test_the_90_minute_plan_covers_every_lesson_once_and_fits():
+    rows = plan("One 90-minute class: the essential path")
+    lessons = [r for r in rows if r["#"]]
+    assert {r["#"] for r in lessons} >= {n for n in INFO if not appendix(n)}
+    total = 0
+    for row in lessons:
+        number = row["#"]
+        taught, later = parts(row["in class"], number), parts(row["on their own"], number)
+        assert int(row["min"]) == sum(taught.values()), row
+        assert not set(taught) & set(later), f"{number}: a part both in class and not"
+        whole = classroom.lesson_parts(BOOKS[number]) or {"all": INFO[number].minutes}
+        assert taught | later == whole, f"{number}: every part is taught or left for later"
+        named = set(re.findall(r"`(\w+)`", row["exercises"]))
+        assert named <= exercises_of(number), (number, named)
+        total += int(row["min"])
+    (summary,) = [r for r in rows if not r["#"]]
+    assert summary["min"] == f"**{total}**" and total <= 90
+
+
+def test_the_three_sessions_cover_the_course_and_each_fits_in_90_minutes():
+    rows = plan("Three sessions of 90 minutes")
+    by_session: dict[str, int] = {}
+    covered: dict[str, dict[str, int]] = {}
+    named: dict[str, set[str]] = {}
+    for row in rows:
+        number, taught = row["#"], parts(row["in class"], row["#"])
+        assert int(row["min"]) == sum(taught.values()), row
+        assert not set(taught) & set(covered.get(number, {})), f"{number}: a part twice"
+        covered.setdefault(number, {}).update(taught)
+        by_session[row["session"]] = by_session.get(row["session"], 0) + int(row["min"])
+        named.setdefault(number, set()).update(re.findall(r"`(\w+)`", row["exercises"]))
+    for number in INFO:
+        if appendix(number) and number not in covered:
+            continue  # an optional appendix
+        whole = classroom.lesson_parts(BOOKS[number]) or {"all": INFO[number].minutes}
+        assert covered.get(number) == whole, f"lesson {number} is not covered exactly once"
+        assert named.get(number, set()) == exercises_of(number), f"{number}: its exercises"
+    sessions = {s: m for s, m in by_session.items() if s.isdigit()}
+    assert sorted(sessions) == ["1", "2", "3"] and max(sessions.values()) <= 90, by_session
+    for session, minutes in sessions.items():
+        assert f"Session {session} takes {minutes}" in GUIDE or (
+            f"session {session} takes {minutes}" in GUIDE
+        ), f"the text gives session {session} another length than its {minutes} min"

@@ -7,6 +7,9 @@ Not used by the lessons themselves; ``make student`` and ``make html`` call it
 - **Student copies** (:func:`student_copy`): the lesson without its reference solutions
   (cells tagged ``solution``), every output and execution count cleared, so the copy
   neither gives the answers away nor spoils a "predict, then run" prompt with its result.
+  Sentences that say where the solution is ("in the next cell, collapsed") are dropped or
+  rewritten, and relative links (a lesson's link to its module) are repointed so they open
+  the same file from the folder the copies are written to.
 - **Scaffold check** (:func:`scaffold_mismatches`): each exercise scaffold (a cell tagged
   ``exercise``) must define the same functions, with the same signatures, as a solution
   cell, or the learner's function would not fit the self-check the solution was written for.
@@ -23,6 +26,7 @@ import argparse
 import ast
 import copy
 import html
+import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -56,25 +60,121 @@ def tags(cell: NotebookNode) -> list[str]:
 # --- student copies ----------------------------------------------------------------------
 
 
-def student_copy(nb: NotebookNode) -> NotebookNode:
+#: A sentence that says where a reference solution is in the lesson ("in the next cell,
+#: collapsed (click `…` to open it)", "sits below each exercise"): it names a solution and
+#: a place or a way to open it.
+_SOLUTION = re.compile(r"\bsolution", re.I)
+_PLACE = re.compile(r"next cell|cell (?:below|after)|below|collapsed|click|`…`|open it", re.I)
+
+
+def locates_solution(text: str) -> bool:
+    """Whether ``text`` says where a reference solution is (or how to open it)."""
+    return bool(_SOLUTION.search(text) and _PLACE.search(text))
+
+
+#: A sentence that goes on about the solution the previous one located ("Running it …").
+REFERS_BACK = re.compile(r"^(?:It|Its|(?:Running|Opening|Reading|Run|Open)\s+it)\b")
+SOLUTIONS_ELSEWHERE = "The reference solutions are not in this copy: your teacher has them."
+# A sentence ends at . ! or ? followed by white space (kept: it may be a line break that
+# separates list items); a markdown paragraph at a blank line.
+_SENTENCE_END = re.compile(r"((?<=[.!?])\s+)")
+
+
+def sentences(markdown: str) -> Iterator[str]:
+    """The sentences of ``markdown``, paragraph by paragraph."""
+    for paragraph in re.split(r"\n[ \t]*\n", markdown):
+        yield from _SENTENCE_END.split(paragraph)[::2]
+
+
+def without_solution_sentences(markdown: str, replacement: str = "") -> str:
+    """``markdown`` with each sentence that locates a reference solution replaced.
+
+    A sentence that follows such a sentence and refers back to it ("Running it replaces
+    your function…") goes with it. With ``replacement`` empty the sentences are dropped
+    (the note standing in for the solution cell says the truth); otherwise each group is
+    replaced by it. Paragraphs left empty are dropped; everything else is kept as written.
+    """
+    paragraphs = []
+    for paragraph in re.split(r"\n[ \t]*\n", markdown):
+        parts = _SENTENCE_END.split(paragraph)
+        kept, dropping = [], False
+        for sentence, gap in zip(parts[::2], [*parts[1::2], ""], strict=True):
+            if locates_solution(sentence):
+                dropping = True
+                if replacement:
+                    lead = re.match(r"\s*(?:[-*]\s+)?", sentence).group()
+                    kept.append(lead + replacement + gap)
+                continue
+            if dropping and REFERS_BACK.match(sentence.strip()):
+                continue
+            dropping = False
+            kept.append(sentence + gap)
+        text = "".join(kept).rstrip()
+        if text.strip():
+            paragraphs.append(text)
+    return "\n\n".join(paragraphs)
+
+
+def student_copy(
+    nb: NotebookNode, *, source: Path | None = None, target: Path | None = None
+) -> NotebookNode:
     """``nb`` without its solution cells and without any output (``nb`` is left unchanged).
 
-    Each solution cell becomes a short note saying where the solution went, so the text
-    around it ("the reference solution is in the next cell") still makes sense.
+    Each solution cell becomes a short note saying the solution is not in this copy; the
+    sentences that said where it was are dropped from the markdown cell before it, and any
+    other markdown sentence that locates a solution says the solutions are with the teacher.
+    With ``source`` (the lesson's folder) and ``target`` (the copy's folder), relative links
+    are repointed (:func:`repoint_links`).
     """
     student = copy.deepcopy(nb)
-    cells = []
-    for cell in student.cells:
+    cells: list[NotebookNode] = []
+    for index, cell in enumerate(student.cells):
         if SOLUTION_TAG in tags(cell):
             cells.append(nbformat.v4.new_markdown_cell(SOLUTION_REMOVED))
             continue
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+        elif cell.cell_type == "markdown":
+            following = student.cells[index + 1] if index + 1 < len(student.cells) else None
+            before_solution = following is not None and SOLUTION_TAG in tags(following)
+            if any(map(locates_solution, sentences(cell.source))):
+                replacement = "" if before_solution else SOLUTIONS_ELSEWHERE
+                cell.source = without_solution_sentences(cell.source, replacement)
+            if source is not None and target is not None:
+                cell.source = repoint_links(cell.source, source, target)
+            if not cell.source.strip():
+                continue  # it only said where the solution was
         cells.append(cell)
     student.cells = cells
     student.metadata.pop("widgets", None)  # the saved state of widgets that no longer exist
     return student
+
+
+_LINK = re.compile(r"(\]\(\s*<?|\b(?:href|src)=[\"'])([^)\s\"'>]+)")
+
+
+def repoint_links(markdown: str, source: Path, target: Path) -> str:
+    """Relative links in ``markdown`` written in ``source``, rewritten to work from ``target``.
+
+    ``[pool.py](../src/workerlab/pool.py)`` in ``notebooks/`` becomes
+    ``[pool.py](../../src/workerlab/pool.py)`` in ``build/student/``. Links to other lessons
+    (copied beside this one), to anchors, to web addresses and absolute paths are left alone.
+    """
+    source, target = Path(source).resolve(), Path(target).resolve()
+
+    def repoint(match: re.Match[str]) -> str:
+        link = match.group(2)
+        path, anchor = re.match(r"([^#?]*)(.*)", link).groups()
+        if not path or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|/", path):
+            return match.group(0)  # an anchor, a web address or an absolute path
+        if re.fullmatch(NOTEBOOK_PATTERN.replace("*", ".*").replace(".ipynb", r"\.ipynb"), path):
+            return match.group(0)  # another lesson: its copy sits beside this one
+        moved = Path(os.path.relpath(source / path, target)).as_posix()
+        slash = "/" if path.endswith("/") else ""  # a folder stays a folder
+        return match.group(1) + moved + slash + anchor
+
+    return _LINK.sub(repoint, markdown)
 
 
 def write_student_copies(notebooks: Sequence[Path], out: Path) -> list[Path]:
@@ -83,7 +183,8 @@ def write_student_copies(notebooks: Sequence[Path], out: Path) -> list[Path]:
     written = []
     for path in notebooks:
         target = out / path.name
-        nbformat.write(student_copy(nbformat.read(path, as_version=4)), target)
+        lesson = nbformat.read(path, as_version=4)
+        nbformat.write(student_copy(lesson, source=path.parent, target=out), target)
         written.append(target)
     return written
 
@@ -209,6 +310,24 @@ def lesson_info(nb: NotebookNode, page: str) -> LessonInfo:
         minutes=int(minutes.group(1)) if minutes else None,
         goals=goals,
     )
+
+
+def lesson_parts(nb: NotebookNode) -> dict[str, int]:
+    """The parts of a lesson and their minutes, from its header's time estimate.
+
+    ``**Time:** about 20 min (setup 2 · the loop 5 · exercises 8).`` gives
+    ``{"setup": 2, "the loop": 5, "exercises": 8}``; a header without a breakdown gives ``{}``.
+    """
+    first = " ".join(nb.cells[0].source.split()) if nb.cells else ""
+    found = re.search(r"Time:\W*(?:about\s+)?\d+\s*min\s*\(([^)]*)\)", first)
+    if not found:
+        return {}
+    parts = {}
+    for part in found.group(1).split("·"):
+        named = re.fullmatch(r"\s*(.+?)\s+(\d+)\s*", part)
+        if named:
+            parts[named.group(1)] = int(named.group(2))
+    return parts
 
 
 def widget_models(model_id: str, state: dict) -> Iterator[tuple[str, dict]]:

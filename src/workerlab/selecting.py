@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from workerlab.validate import positive_number
@@ -30,6 +31,13 @@ class Case(NamedTuple):
     channel: Channel[Any]
     sending: bool
     item: Any = None
+
+
+#: Lesson 05's hook: each select blocked now, ``thread -> (waiter, cases, since)`` (on
+#: ``time.monotonic()``); a select adds itself just before it sleeps and leaves when it wakes.
+#: The deadlock watchdog reads it, and releases a select by firing its waiter with an error,
+#: ``waiter.fire(0, error, False)``: the select raises it (as ``close`` fails a waiting sender).
+blocked: dict[threading.Thread, tuple[_Waiter, tuple[Case, ...], float]] = {}
 
 
 def recv(channel: Channel[Any]) -> Case:
@@ -75,9 +83,12 @@ def select(
         waiter.prepare_to_wait()
         for index, case in enumerate(cases):
             case.channel._waiting(case.sending)[waiter, index] = case.item
+    me = threading.current_thread()
+    blocked[me] = (waiter, cases, time.monotonic())
     try:
         waiter._sleep(timeout)
     finally:
+        del blocked[me]
         with _locked(channels):  # nobody can fire us now: we hold every lock a firer needs
             for index, case in enumerate(cases):
                 case.channel._waiting(case.sending).pop((waiter, index), None)

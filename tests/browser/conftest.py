@@ -74,10 +74,13 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
 
 @pytest.fixture(scope="module")
 def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
-    """JupyterLab serving a copy of notebooks/, stopped (with its kernels) after the module."""
+    """JupyterLab serving a copy of the course as `make lab` does (notebooks/ beside src/, so
+    a lesson's link to its module opens), stopped (with its kernels) after the module."""
     scratch = tmp_path_factory.mktemp("jupyterlab")
-    served = scratch / "notebooks"
-    shutil.copytree(ROOT / "notebooks", served, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    served = scratch / "course"
+    skip = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.egg-info")
+    shutil.copytree(ROOT / "notebooks", served / "notebooks", ignore=skip)
+    shutil.copytree(ROOT / "src", served / "src", ignore=skip)
     server = LabServer.start(served, scratch)
     try:
         yield server

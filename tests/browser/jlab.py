@@ -168,9 +168,10 @@ class LabServer:
         return f"http://127.0.0.1:{self.port}"
 
     def notebook_url(self, name: str) -> str:
-        """The page that opens notebook ``name`` in a workspace of its own, reset."""
+        """The page that opens lesson ``name`` (in ``notebooks/``) in a fresh workspace."""
         workspace = re.sub(r"\W", "-", Path(name).stem)
-        return f"{self.base_url}/lab/workspaces/{workspace}/tree/{name}?reset&token={self.token}"
+        path = f"notebooks/{name}"
+        return f"{self.base_url}/lab/workspaces/{workspace}/tree/{path}?reset&token={self.token}"
 
     def api(self, path: str, method: str = "GET") -> Any:
         """Call the server's REST API; return the decoded JSON answer (None if empty)."""

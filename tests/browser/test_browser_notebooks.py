@@ -103,6 +103,25 @@ def test_a_learner_runs_it_in_the_browser(notebook, lab, context, guard, screens
     assert not off_machine, f"the page tried to reach other hosts: {off_machine}"
 
 
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_a_lessons_link_opens_its_module_in_one_click(lab, context, guard):
+    """Lesson 02's introduction links to the code it is built on; one click opens the file
+    in a JupyterLab editor, as `make lab` serves the whole course (issue 10)."""
+    page = context.new_page()
+    try:
+        NotebookPage(page, lab.notebook_url("02_minimal_pool.ipynb"))
+        page.locator(".jp-RenderedMarkdown a[href*='src/workerlab/pool.py']").first.click()
+        page.wait_for_selector(".lm-TabBar-tab:has-text('pool.py')", timeout=60_000)
+        editor = page.locator(".jp-FileEditor .cm-content").first
+        editor.wait_for(timeout=60_000)
+        assert "def worker(" in editor.inner_text(), "the editor should show the pool's code"
+    finally:
+        page.close()
+        lab.shut_down_kernels()
+    assert not guard.attempts, f"the page tried to reach other hosts: {guard.attempts}"
+
+
 def test_the_test_server_is_as_offline_as_make_lab():
     """The browser tests' JupyterLab flags are the Makefile's LAB_OFFLINE flags."""
     makefile = (ROOT / "Makefile").read_text()

@@ -1,168 +1,228 @@
-"""Self-checks for lesson 05's exercises."""
+"""Self-checks for lesson 05's exercises: stop every worker; serve without a deadlock."""
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+from workerlab.channel import Channel
+from workerlab.checks.common import off_by_one
+from workerlab.deadlock import DemoCalledOff, Watchdog
+from workerlab.pool import STOP
 from workerlab.records import CheckResult
+
+NOT_DONE = CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
+#: How long a check's worker waits for a job before it gives up: a wrong answer's only cost.
+GIVE_UP = 0.5
+
+# --- exercise 1: stop_workers(jobs, n_workers) ------------------------------------------------
+
+
+@dataclass
+class _Shift:
+    """One run of ``stop_workers`` on ``workers`` sentinel workers that had 10 jobs."""
+
+    workers: int
+    done: list[Any] = field(default_factory=list)  # what the workers took as jobs
+    went_home: list[str] = field(default_factory=list)  # the workers that took a STOP
+    left: list[Any] = field(default_factory=list)  # what was still in the queue at the end
+
+    @property
+    def stops(self) -> int:
+        """How many STOPs the learner put: those taken, and those left in the queue."""
+        return len(self.went_home) + sum(item is STOP for item in self.left)
+
+    @property
+    def foreign(self) -> list[Any]:
+        """What the learner put that is neither a job nor ``STOP`` (say ``None``)."""
+        return [x for x in self.done + self.left if x is not STOP and x not in range(10)]
 
 
 def check_stop_workers(fn: Callable[[Any, int], None]) -> CheckResult:
     """Lesson 05, exercise 1: ``stop_workers(jobs, n_workers)`` ends every worker, loses nothing.
 
-    The check runs real worker threads that stop at a ``None`` sentinel; their waits are
-    bounded (1 s), so a wrong answer costs a short wait, never a hang or a leaked thread.
+    Real worker threads take jobs from a ``queue.Queue`` and go home at ``STOP``; they give
+    up waiting after half a second, so a wrong answer costs a moment, never a hang or a
+    leaked thread. Three shifts (3, 4 and 1 workers) tell "one fewer than the workers"
+    from "always two".
     """
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
-    for n_workers in (1, 3, 4):
-        verdict = _stop_workers_trial(fn, n_workers)
-        if verdict is not None:
-            return verdict
-    return CheckResult(True, "right: one sentinel per worker, after the last job.")
+    shifts = []
+    for workers in (3, 4, 1):
+        try:
+            shifts.append(_shift(fn, workers))
+        except NotImplementedError:
+            return NOT_DONE
+        except Exception as error:  # the learner's code may raise anything; say it plainly
+            return CheckResult(False, f"stop_workers(jobs, {workers}) raised {error!r}")
+    for shift in shifts:
+        if shift.foreign:
+            return CheckResult(
+                False,
+                f"you put {shift.foreign[0]!r} in the queue: the workers go home at STOP "
+                "(from workerlab.pool, the course's one sentinel) and took it for a job.",
+            )
+    for sign in (-1, 1):
+        if all(s.stops == s.workers + sign for s in shifts):
+            three = shifts[0]
+            hint = off_by_one(three.stops, three.workers, 1, "STOP")
+            assert hint is not None
+            effect = (
+                f"{three.stops} send {three.stops} workers home and leave one waiting for a "
+                f"job forever (the check gave up after {GIVE_UP} s): a leak"
+                if sign < 0
+                else f"{three.stops} leave one STOP in the queue, for nobody"
+            )
+            return CheckResult(
+                False, f"{hint.message} Each worker takes one STOP; with 3 workers, {effect}."
+            )
+    for shift in shifts:
+        workers = "1 worker" if shift.workers == 1 else f"{shift.workers} workers"
+        home = len(shift.went_home)
+        if shift.stops < shift.workers:
+            return CheckResult(
+                False,
+                f"with {workers} you put {shift.stops} STOP(s): {home} went home and "
+                f"{shift.workers - home} waited for a job forever (the check gave up after "
+                f"{GIVE_UP} s). A worker that takes STOP goes home and does not put it back: "
+                "one STOP per worker.",
+            )
+        if shift.stops > shift.workers:
+            return CheckResult(
+                False,
+                f"with {workers} you put {shift.stops} STOPs: {shift.stops - shift.workers} "
+                "stayed in the queue. Exactly one per worker.",
+            )
+        if sorted(shift.done) != list(range(10)):
+            return CheckResult(
+                False, f"jobs were lost: the workers did {len(shift.done)} of the 10 jobs."
+            )
+    return CheckResult(True, "right: one STOP per worker, after the last job.")
 
 
-def _stop_workers_trial(fn: Callable[[Any, int], None], n_workers: int) -> CheckResult | None:
-    """Run 10 jobs on ``n_workers`` sentinel-stopped workers, stopped by ``fn``; None if fine."""
-    import queue
-
+def _shift(fn: Callable[[Any, int], None], workers: int) -> _Shift:
+    """Queue 10 jobs for ``workers`` STOP-ended workers, call ``fn``, see what happened."""
     jobs: queue.Queue[Any] = queue.Queue()
-    done: list[int] = []
-    stopped: list[str] = []
+    shift = _Shift(workers)
 
     def worker() -> None:
         while True:
             try:
-                job = jobs.get(timeout=1.0)
+                job = jobs.get(timeout=GIVE_UP)
             except queue.Empty:
                 return  # the bound that keeps a wrong answer from hanging the check
-            if job is None:
-                stopped.append(threading.current_thread().name)
+            if job is STOP:
+                shift.went_home.append(threading.current_thread().name)
                 return
-            done.append(job)
+            shift.done.append(job)
 
-    threads = [threading.Thread(target=worker, name=f"check-worker-{n}") for n in range(n_workers)]
+    threads = [threading.Thread(target=worker, name=f"check-worker-{n}") for n in range(workers)]
     for thread in threads:
         thread.start()
     for job in range(10):
         jobs.put(job)
     try:
-        fn(jobs, n_workers)
-    except Exception as error:  # the learner's code may raise anything
+        fn(jobs, workers)
+    except BaseException:
         for _ in threads:
-            jobs.put(None)  # let the workers go at once rather than after their 1 s bound
+            jobs.put(STOP)  # let the workers go at once rather than at their bound
+        raise
+    finally:
         for thread in threads:
             thread.join()
-        if isinstance(error, NotImplementedError):
-            return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
-        return CheckResult(False, f"stop_workers raised {error!r}")
-    for thread in threads:
-        thread.join()
-    if len(stopped) < n_workers:
-        workers = "1 worker" if n_workers == 1 else f"{n_workers} workers"
-        if not stopped:
-            return CheckResult(
-                False,
-                f"with {workers}, none saw a sentinel: each waited for a job forever (here: "
-                "1 s, then the check gave up). Put a sentinel (None) in the queue.",
-            )
-        return CheckResult(
-            False,
-            f"with {workers}, {len(stopped)} saw a sentinel and {n_workers - len(stopped)} "
-            "waited for a job forever (here: 1 s, then the check gave up). A worker that "
-            "takes a sentinel stops and does not put it back.",
-        )
-    if sorted(done) != list(range(10)):
-        return CheckResult(False, f"jobs were lost: only {len(done)} of 10 were done.")
-    if jobs.qsize():
-        return CheckResult(
-            False,
-            f"{jobs.qsize()} extra sentinel(s) stayed in the queue: put exactly one per worker.",
-        )
-    return None
+    while not jobs.empty():
+        shift.left.append(jobs.get_nowait())
+    return shift
 
 
-def check_serve(fn: Callable[[Any, list[str]], list[str]]) -> CheckResult:
-    """Lesson 05, exercise 2: ``serve(dog, orders)`` hands orders to a barista, no deadlock.
+# --- exercise 2: serve(dog, counter, orders) ---------------------------------------------------
 
-    It runs under a :class:`workerlab.hazards.Watchdog` (0.3 s grace, 5 s limit), so a
-    deadlocked answer is reported and ended, never hung. The watchdog also notes whether
-    ``serve`` made a rendezvous and joined its barista before returning: without the join
-    the barista might still be running (or not yet have received every order).
+
+class _CheckWatchdog(Watchdog):
+    """The check's watchdog: it keeps a barista's crash for the verdict (instead of a
+    traceback), and keeps each thread alive a moment after its work, so that a ``serve``
+    that returns without waiting for its barista is caught every time."""
+
+    def __init__(self) -> None:
+        super().__init__(grace=0.3, limit=2.0)
+        self.crashes: dict[str, Exception] = {}
+
+    def start(
+        self, target: Callable[..., Any], *args: Any, name: str | None = None
+    ) -> threading.Thread:
+        def _run() -> None:
+            try:
+                target(*args)
+            except DemoCalledOff:
+                raise
+            except Exception as error:  # the learner's barista may raise anything
+                self.crashes[threading.current_thread().name] = error
+            time.sleep(0.1)
+
+        return super().start(_run, name=name)
+
+
+def check_serve(fn: Callable[[Watchdog, Channel[Any], list[str]], list[str]]) -> CheckResult:
+    """Lesson 05, exercise 2: ``serve(dog, counter, orders)`` hands the orders through the
+    unbuffered ``counter`` to one barista thread, and returns what it received.
+
+    It runs under a watchdog (0.3 s grace, 2 s limit), so a deadlocked answer is reported
+    and ended, never hung; the verdict names the mistake the report shows.
     """
-    from workerlab.hazards import DeadlockDetected, DemoCalledOff, Watchdog
-
-    class ServeWatchdog(Watchdog):
-        """The check's watchdog: it also counts the rendezvous ``serve`` makes."""
-
-        def __init__(self) -> None:
-            super().__init__(grace=0.3, limit=5)
-            self.channels = 0
-
-        def rendezvous(self) -> Any:
-            self.channels += 1
-            return super().rendezvous()
-
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
     orders = ["latte", "mocha", "flat white"]
-    got: Any = None
-    raised: Exception | None = None
-    joined_by_serve: set[threading.Thread] = set()
-    dog = ServeWatchdog()
+    dog, counter = _CheckWatchdog(), Channel(0, name="counter")
+    main = threading.current_thread().name
+    got, running = None, []  # stay so if the watchdog released serve before it returned
     try:
         with dog:
-            got = fn(dog, list(orders))
-            joined_by_serve = set(dog.joined)  # before leaving the block joins them too
+            got = fn(dog, counter, list(orders))
+            running = [thread.name for thread in dog.started if thread.is_alive()]
     except NotImplementedError:
-        return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
-    except DemoCalledOff:  # the learner caught the release, then waited again: same story
-        pass
-    except Exception as error:  # the learner's code (or its thread) may raise anything
-        raised = error
-    crashed = [t for t in dog.participants if t.error is not None]
-    if crashed:
-        return CheckResult(
-            False, f'the thread "{crashed[0].name}" raised {crashed[0].error!r}; fix that first.'
+        return NOT_DONE
+    except Exception as error:  # the learner's code may raise anything; say it plainly
+        return CheckResult(False, f"serve raised {error!r}")
+    if dog.crashes:
+        name, error = next(iter(dog.crashes.items()))
+        return CheckResult(False, f'the thread "{name}" raised {error!r}; fix that first.')
+    barista_waits = "recv from 'counter'" in [v for k, v in dog.asleep.items() if k != main]
+    if dog.called_off and barista_waits:
+        unseen = "" if dog.deadlocked else (
+            " (serve waited for it in a way the watchdog cannot see, so only its "
+            f"{dog.limit:g} s limit ended it: wait with dog.join(barista))"
         )
-    if raised is not None:
-        return CheckResult(False, f"serve raised {raised!r}")
-    if isinstance(dog.called_off, DeadlockDetected):
-        report = dog.called_off.report
-        if "Rendezvous.receive" in report:
-            return CheckResult(
-                False,
-                "deadlock: after the last order the barista still waits for another. Send a "
-                "sentinel (None) so it stops, then join it.\n\n" + report,
-            )
-        if "Rendezvous.send" in report:
-            return CheckResult(
-                False,
-                "deadlock: the main thread sends with nobody receiving. Start the barista "
-                "(dog.start) before the first send.\n\n" + report,
-            )
-        return CheckResult(False, "deadlock:\n\n" + report)
-    if dog.called_off is not None:
-        return CheckResult(False, dog.called_off.report)
-    if not dog.participants:
+        return CheckResult(
+            False,
+            "deadlock: after the last order the barista still waits for another"
+            f"{unseen}. Close the counter after the last order (the producer closes), so "
+            "its loop ends, then dog.join(barista).\n\n" + dog.report,
+        )
+    if dog.asleep.get(main) == "send to 'counter'":
+        return CheckResult(
+            False,
+            "deadlock: serve sends on the counter with nobody receiving. Start the barista "
+            "(dog.start) before the first send.\n\n" + dog.report,
+        )
+    if dog.called_off:
+        return CheckResult(False, "the watchdog ended the demo:\n\n" + dog.report)
+    if not dog.started:
         return CheckResult(False, "start the barista as a thread, with dog.start(...).")
     if got is None:
         return CheckResult(False, "it returned None: return the list the barista received.")
-    if not dog.channels:
-        return CheckResult(
-            False, "hand the orders through an unbuffered channel: counter = dog.rendezvous()."
-        )
-    if not set(dog.participants) <= joined_by_serve:
+    if running:
         return CheckResult(
             False,
-            "serve returned without waiting for the barista: join it (worker.join()) before "
-            "returning, or it may still be running.",
+            "serve returned while the barista was still running: wait for it with "
+            "dog.join(barista) before returning, or its last order may not be in the list.",
         )
     if list(got) != orders:
-        return CheckResult(
-            False, f"the barista received {list(got)!r}; expected {orders!r} (no sentinel)."
-        )
-    return CheckResult(True, "right: a receiver first, a sentinel last, and a join: no deadlock.")
+        extra = [x for x in got if x not in orders]
+        why = f" ({extra[0]!r} is not an order: don't keep a sentinel)" if extra else ""
+        return CheckResult(False, f"the barista received {list(got)!r}; expected {orders!r}{why}.")
+    return CheckResult(True, "right: a receiver first, a close after the last order, a join.")

@@ -10,13 +10,27 @@ import sysconfig
 from dataclasses import dataclass, field
 from importlib import metadata
 
-#: Packages the notebooks need, with the oldest version the course is tested against.
-REQUIRED = {
-    "jupyterlab": (4, 2),
-    "ipywidgets": (8, 1),
-    "matplotlib": (3, 8),
-    "tqdm": (4, 66),
-}
+
+def required_packages(distribution: str = "workerlab") -> dict[str, tuple[int, ...]]:
+    """The packages the lessons need, each with the oldest version the course allows.
+
+    Read from the installed course's own metadata (``dependencies`` in pyproject.toml), so
+    the check lists every one of them and cannot drift from it; optional groups (``dev``,
+    ``go``) are left out. ``{}`` if the course is not installed.
+    """
+    try:
+        listed = metadata.requires(distribution) or []
+    except metadata.PackageNotFoundError:
+        return {}
+    found = {}
+    for requirement in listed:
+        spec, _, marker = requirement.partition(";")
+        if "extra" in marker:
+            continue
+        name = re.match(r"\s*[A-Za-z0-9_.\-]+", spec).group().strip()
+        floor = re.search(r">=\s*([0-9][0-9.]*)", spec)
+        found[name] = _version_tuple(floor.group(1)) if floor else ()
+    return found
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -88,7 +102,7 @@ def check_environment(
             "this Python runs without the GIL: CPU-bound threads *can* speed up here, so "
             "lesson 06's thread plots will differ from the text (which assumes the GIL)."
         )
-    for package, oldest in REQUIRED.items():
+    for package, oldest in required_packages().items():
         try:
             version = metadata.version(package)
         except metadata.PackageNotFoundError:

@@ -38,10 +38,19 @@ LABEL_COLOURS = {
     "make order": "tab:brown",
     "failed": "crimson",
     "interrupted": "tab:olive",
-    "done": "tab:blue",
     "waiting for a job": "silver",
+    # lesson 07: the outcome of each attempt on the lease queue
+    "done": "seagreen",
+    "killed": "crimson",
+    "retry": "darkorange",
+    "lease lost": "tab:gray",
+    "dead": "black",
 }
 _FALLBACK_COLOURS = ["tab:cyan", "tab:olive", "tab:brown", "tab:pink", "gold", "navy"]
+
+
+#: The units a time axis may use, and the factor from seconds to each.
+TIME_UNITS = {"µs": 1e6, "ms": 1e3, "s": 1.0}
 
 
 def time_unit(seconds: float) -> tuple[str, float]:
@@ -84,16 +93,27 @@ def timeline(
     annotate: bool | None = None,
     width: float = 9.0,
     marks: Mapping[str, float] | None = None,
+    unit: str | None = None,
+    min_width: float = 0.0,
 ) -> Figure:
     """Draw a Gantt chart: one row per worker (or per label), one bar per span.
 
-    Bars are coloured by label, with a legend; with ``annotate`` (default: when there are
-    at most 40 bars) each bar shows its job. The x axis is time since the trace began, in
-    the unit that suits the run's length. ``marks`` draws a dashed vertical line for each
-    named instant (seconds on the trace's clock), such as a deadline (lesson 04).
+    Bars are coloured by label (the same colour for a label in every lesson and every
+    run), with a legend; with ``annotate`` (default: when there are at most 40 bars) each
+    bar shows its job. The x axis is time since the trace began, in the unit that suits the
+    run's length, or in ``unit`` ("µs", "ms" or "s"): an explorer that redraws after every
+    run passes one, so that the axis never changes unit between runs. ``marks`` draws a
+    dashed vertical line for each named instant (seconds on the trace's clock), such as a
+    deadline (lesson 04). ``min_width`` (a fraction of the axis, 0 by default) draws any
+    shorter bar that wide, so a very short span (a worker killed just after its claim)
+    stays visible; leave it at 0 where the bars' lengths are the lesson.
     """
     if rows not in ("worker", "label"):
         raise ValueError(f"rows must be 'worker' or 'label', got {rows!r}")
+    if unit is not None and unit not in TIME_UNITS:
+        raise ValueError(f"unit must be one of {sorted(TIME_UNITS)} or None, got {unit!r}")
+    if not 0 <= min_width < 0.5:
+        raise ValueError(f"min_width must be a fraction of the axis in [0, 0.5), got {min_width}")
     spans = list(spans)
     if not spans:
         raise ValueError("spans is empty: there is nothing to draw")
@@ -107,14 +127,16 @@ def timeline(
     marks = dict(marks or {})
     for name, when in marks.items():
         positive_number(f"marks[{name!r}]", when, allow_zero=True)
-    unit, factor = time_unit(max(s.end for s in spans))
+    end = max(s.end for s in spans)
+    unit, factor = time_unit(end) if unit is None else (unit, TIME_UNITS[unit])
+    shortest = min_width * end  # seconds: no bar is drawn narrower
 
     fig = Figure(figsize=(width, 0.9 + 0.42 * len(row_names)), layout="constrained")
     ax = fig.add_subplot()
     for index, name in enumerate(row_names):
         mine = [s for s in spans if getattr(s, rows) == name]
         ax.broken_barh(
-            [(s.start * factor, s.duration * factor) for s in mine],
+            [(s.start * factor, max(s.duration, shortest) * factor) for s in mine],
             (index - 0.38, 0.76),
             facecolors=[colours[s.label] for s in mine],
             edgecolor="white",
@@ -142,7 +164,10 @@ def timeline(
     ax.set_ylabel(row_title or rows)
     ax.set_title(title)
     if rows == "worker":
-        handles = [Patch(color=colour, label=label) for label, colour in colours.items()]
+        # Known labels in their fixed order, so the legend reads the same in every run.
+        order = {label: index for index, label in enumerate(LABEL_COLOURS)}
+        listed = sorted(colours, key=lambda label: order.get(label, len(order)))
+        handles = [Patch(color=colours[label], label=label) for label in listed]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
 
@@ -215,8 +240,9 @@ def wall_vs_cpu(
     """For each run, two bars: its wall clock split by step, and its total CPU time.
 
     ``runs`` maps a run's name to ``(seconds per step, cpu seconds)``. All runs share one
-    axis, so a slower run shows as a longer bar. Introduced in lesson 01: the gap between
-    a run's two bars is time the CPU spent idle.
+    axis, always in seconds (an explorer that adds runs never switches its unit), so a
+    slower run shows as a longer bar. Introduced in lesson 01: the gap between a run's two
+    bars is time the CPU spent idle.
     """
     if not runs:
         raise ValueError("runs is empty: pass {name: (seconds per step, cpu seconds)}")
@@ -225,8 +251,6 @@ def wall_vs_cpu(
             raise ValueError(f"runs[{name!r}] has no steps: pass the seconds spent in each step")
         if any(v < 0 for v in steps.values()) or cpu < 0:
             raise ValueError(f"runs[{name!r}]: step seconds and cpu seconds must be >= 0")
-    longest = max(max(sum(steps.values()), cpu) for steps, cpu in runs.values())
-    unit, factor = time_unit(longest)
     colours = label_colours(label for steps, _ in runs.values() for label in steps)
     fig = Figure(figsize=(9, 1.0 + 0.9 * len(runs)), layout="constrained")
     ax = fig.add_subplot()
@@ -234,13 +258,13 @@ def wall_vs_cpu(
     for row, (name, (steps, cpu)) in enumerate(runs.items()):
         left = 0.0
         for label, seconds in steps.items():
-            ax.barh(2 * row, seconds * factor, left=left, color=colours[label], label=label)
-            left += seconds * factor
-        ax.barh(2 * row + 0.8, cpu * factor, height=0.6, color="black", label="CPU busy (total)")
+            ax.barh(2 * row, seconds, left=left, color=colours[label], label=label)
+            left += seconds
+        ax.barh(2 * row + 0.8, cpu, height=0.6, color="black", label="CPU busy (total)")
         labels += [f"{name}: wall clock", "CPU time"]
     ax.set_yticks([y for row in range(len(runs)) for y in (2 * row, 2 * row + 0.8)], labels)
     ax.invert_yaxis()
-    ax.set_xlabel(f"total time ({unit})")
+    ax.set_xlabel("total time (s)")
     ax.set_title(title)
     handles, names = ax.get_legend_handles_labels()
     unique = dict(zip(names, handles, strict=True))

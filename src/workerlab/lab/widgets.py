@@ -12,8 +12,7 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from workerlab import blocking, jobqueue
-from workerlab.lab import plots, throughput
+from workerlab.lab import crash, loop, plots, throughput
 from workerlab.lab.tracing import in_hiring_order
 from workerlab.validate import positive_int
 
@@ -60,26 +59,29 @@ def _explorer(
 def latency_explorer(history: int = 4) -> w.VBox:
     """Lesson 01: drag the storage latencies and the file count, press Run, compare runs.
 
-    The plot keeps the last ``history`` runs on one axis, so a slower run shows as a
-    longer bar beside the earlier ones.
+    The callback is :func:`workerlab.lab.loop.latency_run`. The plot keeps the last
+    ``history`` runs on one axis, in seconds, so a slower run shows as a longer bar beside
+    the earlier ones. One slider per row, wide enough that every value can be picked.
     """
     positive_int("history", history)
-    read = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="read (ms)")
-    write = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="write (ms)")
-    count = w.IntSlider(value=100, min=10, max=300, step=10, description="files")
+    wide = {"layout": w.Layout(width="560px"), "style": {"description_width": "120px"}}
+    ms = {"readout_format": ".1f", **wide}
+    read = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="read (ms)", **ms)
+    write = w.FloatSlider(value=2, min=0.5, max=8, step=0.5, description="write (ms)", **ms)
+    count = w.IntSlider(value=100, min=10, max=300, step=10, description="files", **wide)
     runs: dict[str, tuple[dict[str, float], float]] = {}
 
     def compute() -> tuple[str, Figure]:
-        report, summary = blocking.latency_run(count.value, read.value, write.value)
+        run, summary = loop.latency_run(count.value, read.value, write.value)
         name = f"{count.value} files, {read.value:g}/{write.value:g} ms"
         runs.pop(name, None)
-        runs[name] = (report.step_totals(), report.cpu_seconds)
+        runs[name] = (run.step_totals(), run.cpu_seconds)
         while len(runs) > history:
             runs.pop(next(iter(runs)))
         return summary, plots.wall_vs_cpu(runs, title="Your runs (newest at the bottom)")
 
     return _explorer(
-        [w.HBox([read, write, count])], compute, label="Run the loop", busy_label="running…"
+        [w.VBox([read, write, count])], compute, label="Run the loop", busy_label="running…"
     )
 
 
@@ -120,17 +122,34 @@ def crash_explorer() -> w.VBox:
     """Lesson 07: choose workers, lease and where to SIGKILL a worker; run; read the tally.
 
     Each run starts real worker processes on a fresh SQLite queue (about 2–4 s), kills one
-    worker where you chose, lets a replacement finish, and draws every attempt.
+    worker where you chose, lets a replacement finish, and draws every attempt. Runs are
+    drawn alike so that they can be compared: one colour per outcome, the time axis always
+    in seconds, and a kill just after a claim still a visible sliver. The callback is
+    :func:`workerlab.lab.crash.crash_run`.
     """
-    workers = w.IntSlider(value=2, min=1, max=4, description="workers")
-    lease = w.FloatSlider(value=0.5, min=0.3, max=2.0, step=0.1, description="lease (s)")
-    kill = w.ToggleButtons(options=jobqueue.KILLS, value=jobqueue.KILLS[2], description="kill")
+    style = {"description_width": "70px"}  # and 360 px in all: ≥ 12 px for each lease value
+    workers = w.IntSlider(
+        value=2, min=1, max=4, description="workers", style=style, layout=w.Layout(width="360px")
+    )
+    lease = w.FloatSlider(
+        value=0.5,
+        min=0.3,
+        max=2.0,
+        step=0.1,
+        description="lease (s)",
+        style=style,
+        layout=w.Layout(width="360px"),
+    )
+    kill = w.ToggleButtons(options=crash.KILLS, value=crash.KILLS[2], description="kill")
 
     def compute() -> tuple[str, Figure]:
-        spans, result = jobqueue.crash_run(workers.value, lease.value, kill.value)
-        return str(result), plots.timeline(
-            spans, title=f"kill: {kill.value}, lease {lease.value:g} s"
+        run = crash.crash_run(workers.value, lease.value, kill.value)
+        killed = f"{', '.join(run.killed)} killed" if run.killed else "no kill"
+        title = f"{run.tally.enqueued} jobs, {workers.value} workers, lease {lease.value:g} s"
+        figure = plots.timeline(
+            run.spans, title=f"{title} ({killed}); bars: attempts", unit="s", min_width=0.01
         )
+        return str(run.tally), figure
 
     return _explorer(
         [w.HBox([workers, lease]), kill],
