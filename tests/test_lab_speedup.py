@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import multiprocessing
 import signal
 
 import pytest
 
-from workerlab import kinds
+from workerlab import kinds, mphelpers
 from workerlab.lab import speedup
 from workerlab.lab.speedup import ParallelCheck, Sweep, Workload
 
@@ -236,3 +237,14 @@ def test_a_mediocre_process_speedup_is_not_called_undisturbed():
         "processes with 2: 1.42×, far below the ideal 2×: other programs held the cores while "
         "they ran."
     ]
+
+
+def test_the_warm_pool_holds_no_semaphore_once_shut_down():
+    """A pool kept in a notebook variable must not keep the resource tracker (and a slow
+    kernel restart) alive: lesson 06's batching cell keeps its `pool`."""
+    before = mphelpers.live_semaphores()
+    with speedup.process_pool(2) as pool:
+        assert list(pool.map(kinds.cpu_job, [10, 20])) == [kinds.cpu_job(10), kinds.cpu_job(20)]
+    gc.collect()
+    assert mphelpers.live_semaphores() == before
+    assert pool is not None  # still referenced, as a notebook's variable would be

@@ -160,45 +160,46 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
 # --- process pools started before the clock -----------------------------------------------------
 
 
-def _nothing(value: int) -> int:
-    """A job that does nothing: submitting it makes a process pool start its workers."""
-    return value
-
-
-def _check_in(ready: Any) -> None:
-    """Runs first in every new pool process: ignore Ctrl-C, then tell the parent it is up.
+def _ignore_interrupts() -> None:
+    """Runs first in every new pool process: leave Ctrl-C to the parent.
 
     The notebook's stop button interrupts the kernel's whole process group, workers too.
     Ignoring it here leaves the interrupt to the parent, which shuts the pool down in order
     (each worker finishes its job and exits) instead of every worker dying with a traceback.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    ready.release()
+
+
+def _pid_after(seconds: float) -> int:
+    """The warm-up job: wait ``seconds`` (so the jobs overlap), then name this process."""
+    time.sleep(seconds)
+    return os.getpid()
 
 
 @contextmanager
 def process_pool(workers: int, *, timeout: float = 60.0) -> Iterator[cf.ProcessPoolExecutor]:
     """A process pool like :func:`workerlab.kinds.run_processes`'s, with every worker running.
 
-    Same start method (:data:`workerlab.kinds.START_METHOD`). Each worker process checks in
-    (releases a shared semaphore) once it has started, and this waits for all of them, so
-    nothing timed inside the ``with`` block pays for a process still starting (that cost is
-    :func:`pool_startup_seconds`). On exit it waits for the processes to end, so nothing
-    outlives the block, and jobs not started yet are cancelled (an interrupted cell).
+    Same start method (:data:`workerlab.kinds.START_METHOD`). Before yielding, it hands out
+    short overlapping warm-up jobs until every one of the ``workers`` processes has run one,
+    so nothing timed inside the ``with`` block pays for a process still starting (that cost
+    is :func:`pool_startup_seconds`). No multiprocessing lock or semaphore is involved, so
+    none outlives the block (a live one keeps the resource tracker, and a slow kernel
+    restart, alive). On exit it waits for the processes to end, so nothing outlives the
+    block, and jobs not started yet are cancelled (an interrupted cell).
     """
     positive_int("workers", workers)
     positive_number("timeout", timeout)
     context = multiprocessing.get_context(START_METHOD)
-    ready = context.Semaphore(0)
-    pool = cf.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_check_in, initargs=(ready,)
-    )
+    pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
     try:
-        list(pool.map(_nothing, range(workers)))  # the first jobs make the pool start its processes
         deadline = time.monotonic() + timeout
-        for _ in range(workers):
-            if not ready.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        seen: set[int] = set()
+        while len(seen) < workers:  # a process that has run a job has started
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise TimeoutError(f"the {workers} worker processes did not start in {timeout} s")
+            seen |= set(pool.map(_pid_after, [0.02] * workers, timeout=left))
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
