@@ -109,6 +109,38 @@ def test_close_wakes_blocked_senders_with_an_error_and_blocked_receivers_stop():
     assert list(ch) == [0]  # what was buffered before close is still delivered
 
 
+def test_a_receive_releases_a_waiting_sender_whose_item_joins_the_end_of_the_line():
+    ch: Channel[str] = Channel(1)
+    ch.send("latte")
+    sent: list[str] = []
+    sender = in_thread(lambda: (ch.send("mocha", timeout=5), sent.append("mocha")))
+    time.sleep(0.05)  # the sender is waiting: the line is full
+    assert sent == [] and len(ch) == 1
+    assert ch.recv_nowait() == "latte"  # the oldest first...
+    sender.join(timeout=5)
+    assert sent == ["mocha"]  # ...and that receive completed the waiting send
+    assert ch.recv_nowait() == "mocha"  # whose item was already in the line
+
+
+def test_close_wakes_a_waiting_receiver_with_the_end_not_an_item():
+    ch: Channel[int] = Channel(2)
+    outcome: list[object] = []
+
+    def receive():
+        try:
+            outcome.append(ch.recv(timeout=5))
+        except ChannelClosed as error:
+            outcome.append(error)
+
+    receiver = in_thread(receive)
+    time.sleep(0.05)  # the receiver is waiting on an empty line
+    began = time.monotonic()
+    ch.close()
+    receiver.join(timeout=5)
+    assert time.monotonic() - began < 1.0  # woken by the close, not by its timeout
+    assert len(outcome) == 1 and isinstance(outcome[0], ChannelClosed)
+
+
 def test_nowait_operations_never_wait():
     ch: Channel[int] = Channel(1, name="line")
     with pytest.raises(WouldBlock, match="recv on 'line' would wait"):

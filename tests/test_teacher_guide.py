@@ -145,3 +145,11 @@ def test_the_three_sessions_cover_the_course_and_each_fits_in_90_minutes():
         assert f"Session {session} takes {minutes}" in GUIDE or (
             f"session {session} takes {minutes}" in GUIDE
         ), f"the text gives session {session} another length than its {minutes} min"
+
+
+def test_the_overview_table_gives_each_lesson_its_own_time():
+    overview = dict(re.findall(r"^\| (\d\d) \| [^|]+ \| (\d+) min \|", GUIDE, re.M))
+    for path in NOTEBOOKS:
+        minutes = classroom.lesson_info(nbformat.read(path, as_version=4), path.name).minutes
+        said = overview.get(path.name[:2])
+        assert said == str(minutes), f"{path.name}: the guide says {said}, the lesson {minutes}"

@@ -121,7 +121,9 @@ class Channel(Generic[T]):
         return self._senders if sending else self._receivers
 
     def _try(self, case: Case, index: int, me: _Waiter) -> bool:
-        """With the lock held: do ``case`` now if it needs no waiting, and fire ``me``."""
+        """With the lock held: if ``case`` needs no waiting, do it, fire ``me`` and return
+        True; else return False (the caller waits). A send hands its item straight to a
+        waiting receiver, else buffers it; a receive first frees a waiting sender."""
         if case.sending:
             if self.closed:
                 raise ChannelClosed(f"send on closed channel {self.name!r}")
