@@ -30,7 +30,8 @@ import time
 import tracemalloc
 from dataclasses import dataclass
 
-from workerlab import choose
+from workerlab import kinds
+from workerlab.lab import speedup
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,10 @@ SMOKE = Settings(cpu_size=5_000, cpu_jobs_per_core=2, repeats=1, io_counts=(100,
 
 def cpu_benchmark(settings: Settings) -> list[str]:
     """Process and thread speedups over a plain loop at 1, 2, … cores workers."""
-    cores = choose.cores()
+    cores = speedup.cores()
     counts = sorted({1, 2, cores} | {w for w in (4, 8, 16) if w <= cores})
-    work = choose.Workload("cpu", settings.cpu_size, settings.cpu_jobs_per_core * cores)
-    sweeps = choose.speedup_sweep(
+    work = speedup.Workload("cpu", settings.cpu_size, settings.cpu_jobs_per_core * cores)
+    sweeps = speedup.speedup_sweep(
         work, counts, kinds=["processes", "threads"], repeats=settings.repeats
     )
     lines = [
@@ -73,6 +74,7 @@ def cpu_benchmark(settings: Settings) -> list[str]:
         f"process pool with {cores} workers: {best:.2f}× = {best / cores:.2f} × cores "
         f"(target on an idle machine: ≥ 0.80 × cores)"
     )
+    lines += [f"disturbed: {note}" for note in speedup.disturbances(sweeps)]
     return lines
 
 
@@ -175,17 +177,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(io_case(kind, int(count), float(seconds))))
         return 0
     settings = SMOKE if args.smoke else FULL
-    load = choose.load_average()
-    print(f"{choose.gil_report()}")
+    load = speedup.load_average()
+    print(f"{speedup.gil_report()}")
     print(
-        f"cores: {choose.cores()}, start method: {choose.process_context().get_start_method()}, "
+        f"cores: {speedup.cores()}, start method: {kinds.START_METHOD}, "
         f"load average (1 min): {load:.2f}{' (smoke run)' if args.smoke else ''}"
     )
     if args.only in (None, "cpu"):
         print("\n".join(["", *cpu_benchmark(settings)]))
     if args.only in (None, "io"):
         print("\n".join(["", *io_benchmark(settings)]))
-    print(f"\nload average (1 min) at the end: {choose.load_average():.2f}")
+    print(f"\nload average (1 min) at the end: {speedup.load_average():.2f}")
     return 0
 
 

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from workerlab.checks.common import call, close
+from workerlab.checks.common import call, close, in_milliseconds, off_by_one, wrong_value
+from workerlab.lab.quiz import CHOICES, SCENARIOS
 from workerlab.records import CheckResult
+
+#: Names learners write for a choice, and the choice they mean.
+NEAR_MISSES = {
+    "threads": "pool",
+    "thread pool": "pool",
+    "thread": "pool",
+    "process pool": "processes",
+    "process": "processes",
+    "multiprocessing": "processes",
+    "async": "asyncio",
+    "loop": "sequential",
+    "plain loop": "sequential",
+    "job queue": "job-queue library",
+    "job-queue": "job-queue library",
+    "job queue library": "job-queue library",
+    "celery": "job-queue library",
+}
 
 
 def check_pipeline_seconds(fn: Callable[[int, list[float]], float]) -> CheckResult:
     """Lesson 06, exercise 1: how long ``items`` items take through one-worker stages."""
-    cases = [  # a short run first: its mistakes are far apart, so each is told apart
-        (3, [0.003, 0.001, 0.006]),
+    cases = [  # the first case keeps every usual mistake's answer apart from the others
+        (4, [0.004, 0.001, 0.006]),
         (100, [0.003, 0.001, 0.006]),
         (1, [0.002, 0.005]),
         (10, [0.004, 0.004]),
@@ -22,49 +40,65 @@ def check_pipeline_seconds(fn: Callable[[int, list[float]], float]) -> CheckResu
         got, problem = call(fn, items, list(stages))
         if problem is not None:
             return problem
-        want = sum(stages) + (items - 1) * max(stages)
+        total, slowest = sum(stages), max(stages)
+        want = total + (items - 1) * slowest
         if close(got, want):
             continue
         noun = "item" if items == 1 else "items"
-        said = f"for {items} {noun} through stages of {stages} s you said {got:.4g} s"
-        if close(got, items * sum(stages)):
+        case = f"{items} {noun} through stages of {stages} s"
+        said = f"for {case} you said {got:.4g} s"
+        milliseconds = in_milliseconds(got, want)
+        if milliseconds is not None:
+            return milliseconds
+        if close(got, items * total):
             return CheckResult(
                 False,
                 f"{said}: that is the sequential loop. In a pipeline the stages work on "
                 "different items at the same time.",
             )
-        if close(got, items * max(stages)):
+        if items > 1 and close(got, total):
+            return CheckResult(
+                False,
+                f"{said}: that is the first item's trip only. The other {items - 1} follow "
+                "it out of the last stage, one at the slowest stage's pace.",
+            )
+        if close(got, items * slowest):
             return CheckResult(
                 False,
                 f"{said}: almost. The slowest stage sets the pace, but the first item must "
                 "also pass through every stage before the pace starts (the pipe fills up).",
             )
-        if close(got, items * sum(stages) / len(stages)):
+        if close(got, (items - 1) * slowest):
+            return CheckResult(
+                False,
+                f"{said}: that is the pace after the first item, without the first item's own "
+                "trip through every stage (the pipe fills up first).",
+            )
+        if close(got, items * total / len(stages)):
             return CheckResult(
                 False,
                 f"{said}: that assumes the work spreads evenly over the stages, like a "
                 "pool; but each item must go through the slowest stage, one at a time.",
             )
-        if close(got, sum(stages) + items * max(stages)):
+        counted = off_by_one(got, want, slowest, "item")
+        if counted is not None:
             return CheckResult(
                 False,
-                f"{said}: one slowest stage too many. The first item's time already "
-                "includes its pass through the slowest stage.",
+                f"{counted.message} The first item's trip already includes the slowest "
+                f"stage; after it come the other {items - 1}.",
             )
-        if close(got, sum(stages) + (items - 1) * min(stages)):
+        if close(got, total + (items - 1) * min(stages)):
             return CheckResult(False, f"{said}: the *slowest* stage sets the pace, not the fastest")
-        return CheckResult(False, f"{said}; expected {want:.4g} s.")
+        return wrong_value(case, got, want)
     return CheckResult(True, "right: the pipe fills once, then the slowest stage sets the pace.")
 
 
 def check_scenario_quiz(fn: Callable[[], dict[int, str]]) -> CheckResult:
-    """Lesson 06, exercise 2: the right tool for each scenario in ``choose.SCENARIOS``.
+    """Lesson 06, exercise 2: the right tool for each scenario in ``lab.quiz.SCENARIOS``.
 
     Every wrong answer gets its own explanation (why that tool does not fit that situation),
     all at once, so one run of the check teaches as much as possible.
     """
-    from workerlab.choose import CHOICES, SCENARIOS
-
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
     try:
@@ -94,9 +128,8 @@ def check_scenario_quiz(fn: Callable[[], dict[int, str]]) -> CheckResult:
         choice = answers[number]
         normalised = choice.strip().lower() if isinstance(choice, str) else choice
         if normalised not in CHOICES:
-            hint = (
-                " (a pool of threads is 'pool')" if normalised in ("threads", "thread pool") else ""
-            )
+            meant = NEAR_MISSES.get(normalised) if isinstance(normalised, str) else None
+            hint = f" (did you mean {meant!r}?)" if meant else ""
             notes.append(f"{number}: {choice!r} is not one of {', '.join(CHOICES)}{hint}.")
         elif normalised != scenario.answer:
             notes.append(f"{number}: not {normalised}: {scenario.wrong[normalised]}")

@@ -21,7 +21,9 @@ from workerlab.trace import Span
 from workerlab.validate import positive_number
 
 if TYPE_CHECKING:  # only for type hints: plots never runs a lesson's code
-    from workerlab.choose import LoadResult, OverheadPoint, Sweep
+    from workerlab.lab.overhead import OverheadPoint
+    from workerlab.lab.service import LoadRun
+    from workerlab.lab.speedup import Sweep
 
 #: Colours for the usual labels, so every lesson paints "read" or "job" the same way.
 LABEL_COLOURS = {
@@ -463,14 +465,18 @@ def spawn_costs(costs: dict[str, float], *, claim: tuple[str, float] | None = No
 KIND_COLOURS = {"threads": "tab:blue", "processes": "tab:orange", "asyncio": "tab:green"}
 
 
-def speedup_vs_workers(sweeps: Mapping[str, Sweep], *, title: str = "Speedup") -> Figure:
+def speedup_vs_workers(
+    sweeps: Mapping[str, Sweep], *, title: str = "Speedup", disturbed: bool = False
+) -> Figure:
     """Measured speedup against worker count for each kind of worker, beside the ideal.
 
-    ``sweeps`` maps a kind (threads, processes, asyncio) to a ``workerlab.choose.Sweep``.
-    The dashed line is what theory promises (the sweep's ``ideal``). Introduced in lesson 06.
+    ``sweeps`` maps a kind (threads, processes, asyncio) to a ``workerlab.lab.speedup.Sweep``;
+    each kind keeps its colour (:data:`KIND_COLOURS`). The dashed line is what theory
+    promises (the sweep's ``ideal``). With ``disturbed`` (the machine was busy, see
+    ``lab.speedup.disturbances``) the plot says so in red, at the bottom. Lesson 06.
     """
     if not sweeps:
-        raise ValueError("sweeps is empty: run choose.speedup_sweep first")
+        raise ValueError("sweeps is empty: run speedup.speedup_sweep first")
     fig = Figure(figsize=(7, 3.6), layout="constrained")
     ax = fig.add_subplot()
     ideal_drawn: dict[tuple[int, ...], tuple[float, ...]] = {}
@@ -479,7 +485,7 @@ def speedup_vs_workers(sweeps: Mapping[str, Sweep], *, title: str = "Speedup") -
             sweep.workers,
             sweep.speedups,
             marker="o",
-            color=KIND_COLOURS.get(kind),
+            color=KIND_COLOURS[kind],
             label=kind,
         )
         ideal_drawn[tuple(sweep.workers)] = tuple(sweep.ideal)
@@ -488,38 +494,54 @@ def speedup_vs_workers(sweeps: Mapping[str, Sweep], *, title: str = "Speedup") -
     ax.set_xscale("log", base=2)
     all_workers = sorted({w for sweep in sweeps.values() for w in sweep.workers})
     ax.set_xticks(all_workers, [str(w) for w in all_workers])
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("workers (threads, processes or concurrent tasks)")
     ax.set_ylabel("speedup over a plain loop (×)")
     ax.set_ylim(bottom=0)
     ax.set_title(title)
+    if disturbed:
+        ax.text(  # at the bottom, below every speedup a disturbed run still reaches
+            0.98,
+            0.03,
+            "disturbed: the machine was busy (see the notes printed above)",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            color="crimson",
+            fontsize=9,
+        )
     ax.legend(loc="upper left", frameon=False)
     return fig
 
 
+#: One colour per client run in the load plots: without a limit, and through a semaphore.
+LIMIT_COLOURS = {"no limit": "tab:red", "limit": "tab:blue"}
+
+
 def load_curves(
-    unlimited: Sequence[LoadResult],
-    limited: Sequence[LoadResult] = (),
+    unlimited: Sequence[LoadRun],
+    limited: Sequence[LoadRun] = (),
     *,
     capacity: int | None = None,
 ) -> Figure:
     """Throughput, latency and refusals against client concurrency, side by side.
 
-    ``unlimited`` and ``limited`` are ``workerlab.choose.LoadResult`` lists (clients calling
-    freely, and through a concurrency limit). A dotted line marks the service's ``capacity``.
-    Introduced in lesson 06.
+    ``unlimited`` and ``limited`` are ``workerlab.lab.service.LoadRun`` lists (clients calling
+    freely, and through a concurrency limit), in :data:`LIMIT_COLOURS`. A dotted line marks
+    the service's ``capacity``. Introduced in lesson 06.
     """
     if not unlimited:
-        raise ValueError("unlimited is empty: run choose.load_sweep first")
+        raise ValueError("unlimited is empty: run service.load_sweep first")
     fig = Figure(figsize=(10, 3.2), layout="constrained")
     axes = fig.subplots(1, 3)
     panels = [
         ("throughput (ok requests/s)", lambda r: r.throughput),
         ("median service latency (ms)", lambda r: r.median_latency * 1e3),
-        ("refused (% of responses)", lambda r: r.error_share * 100),
+        ("refused (% of responses)", lambda r: r.refused_share * 100),
     ]
-    runs = [("no limit", unlimited, "tab:red")]
+    runs = [("no limit", unlimited, LIMIT_COLOURS["no limit"])]
     if limited:
-        runs.append((f"limit = {limited[0].limit}", limited, "tab:blue"))
+        runs.append((f"limit = {limited[0].limit}", limited, LIMIT_COLOURS["limit"]))
     for ax, (ylabel, value) in zip(axes, panels, strict=True):
         for label, results, colour in runs:
             ax.plot(
@@ -534,6 +556,7 @@ def load_curves(
         ax.set_xscale("log", base=2)
         ticks = sorted({r.clients for _, results, _ in runs for r in results})
         ax.set_xticks(ticks, [str(t) for t in ticks])
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel("concurrent clients")
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
@@ -545,11 +568,12 @@ def load_curves(
 def job_size_crossover(points: Sequence[OverheadPoint], crossover: int | None = None) -> Figure:
     """Seconds per job against job size, in a plain loop and through a process pool.
 
-    ``points`` are ``workerlab.choose.OverheadPoint``; both axes are logarithmic. A dotted
-    line marks ``crossover``, the size from which the pool wins. Introduced in lesson 06.
+    ``points`` are ``workerlab.lab.overhead.OverheadPoint``; both axes are logarithmic, the
+    times always in µs. A dotted line marks ``crossover``, the size from which the pool
+    wins. Introduced in lesson 06.
     """
     if not points:
-        raise ValueError("points is empty: run choose.overhead_sweep first")
+        raise ValueError("points is empty: run overhead.overhead_sweep first")
     points = sorted(points, key=lambda p: p.size)
     fig = Figure(figsize=(7, 3.6), layout="constrained")
     ax = fig.add_subplot()
