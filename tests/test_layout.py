@@ -40,10 +40,6 @@ CORES = {
     "07": ("leases", "JobQueue"),
     "08": ("capstone", "checksum_file"),
 }
-#: Cores still being reshaped into short modules (issue 10): emptied as each one lands.
-NOT_YET_SMALL: set[str] = set()
-#: Lessons whose markdown still quotes package code: emptied as each one lands.
-NOT_YET_SHOWN_LIVE: set[str] = set()
 CORE_LINES, CENTRAL_WITHIN = 175, 60
 
 
@@ -84,10 +80,8 @@ CORE_MODULES = {module: (n, central) for n, (module, central) in CORES.items()} 
 
 @pytest.mark.parametrize("module", sorted(CORE_MODULES))
 def test_a_core_is_short_and_starts_with_its_idea(module):
-    number, central = CORE_MODULES[module]
+    _, central = CORE_MODULES[module]
     path = PACKAGE / f"{module}.py"
-    if number in NOT_YET_SMALL:
-        pytest.skip(f"lesson {number}'s core is still being reshaped")
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) <= CORE_LINES, f"{path.name} has {len(lines)} lines (a core: ~150)"
     tree = ast.parse("\n".join(lines))
@@ -113,8 +107,6 @@ def test_a_lesson_links_to_its_core_module(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_markdown_copy_of_package_code(path):
-    if path.name[:2] in NOT_YET_SHOWN_LIVE:
-        pytest.skip("still quotes package code in markdown")
     sources = package_sources()
     names = set().union(*(defined_names(text) for text in sources.values()))
     package_lines = set().union(*(code_lines(text) for text in sources.values()))
@@ -148,3 +140,34 @@ def test_the_link_of_a_shown_function_opens_from_a_notebook():
 
     target = (ROOT / "notebooks" / show(validate.positive_int).link).resolve()
     assert target == (PACKAGE / "validate.py").resolve()
+
+
+def test_the_readme_lists_every_module_with_an_honest_size():
+    """README's "The code" tables name every module of the package, with its line count
+    within 10 % (or 10 lines) of the file's: a table that stays honest as the code changes."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| \[`([\w.]+)`\]\(([\w/.]+)\) \|.*\| (\d+) \|$", readme, re.M)
+    listed = {module: (path, int(count)) for module, path, count in rows}
+    modules = {
+        ".".join(path.relative_to(ROOT / "src").with_suffix("").parts)
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "__init__.py" and "checks" not in path.parts
+    }
+    assert modules <= set(listed), f"README does not list {sorted(modules - set(listed))}"
+    for module, (path, count) in listed.items():
+        actual = sum(1 for _ in (ROOT / path).open(encoding="utf-8"))
+        assert abs(actual - count) <= max(10, actual // 10), (
+            f"README says {module} has {count} lines; it has {actual} (re-run the table)"
+        )
+
+
+def test_there_is_exactly_one_pool():
+    """One `run_pool` in the package (lesson 02's, grown by lesson 04); the capstone, lesson
+    06's pipeline-vs-pool and the Go comparison all run on it."""
+    found = [
+        f"{path.relative_to(PACKAGE)}:{number}"
+        for path, text in package_sources().items()
+        for number, line in enumerate(text.splitlines(), 1)
+        if re.match(r"\s*def run_pool\b", line)
+    ]
+    assert len(found) == 1 and found[0].startswith("pool.py:"), found

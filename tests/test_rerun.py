@@ -8,15 +8,11 @@ import pytest
 from rerun import run_every_cell_twice
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-#: Lessons not yet made safe to re-run (issue 12): emptied as each one lands.
-NOT_YET_SAFE: set[str] = set()
 
 
 @pytest.mark.rerun
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_cell_can_be_run_twice_in_a_row(path):
-    if path.name[:2] in NOT_YET_SAFE:
-        pytest.skip("not yet safe to re-run every cell")
     problems = run_every_cell_twice(path)
     assert not problems, "\n".join(map(str, problems))
