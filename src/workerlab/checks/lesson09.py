@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workerlab.choose import run_coroutine
-from workerlab.exercises import CheckResult
+from workerlab.records import CheckResult
 
 #: How long a worker may take to return once it should (seconds).
 BOUND = 0.5

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workerlab import bench
+from workerlab.lab.throughput import SweepPoint
 from workerlab.validate import positive_int, positive_number
 
 #: The top of the course's folder, where ``go/`` and ``build/`` are.
@@ -441,7 +441,7 @@ class GoSide:
             raise GoFailed(f"{program} exited with status {done.status}:\n{tail(done.stderr)}")
         return done.data
 
-    def pool(self, sweep: Sweep = SWEEP) -> list[bench.SweepPoint]:
+    def pool(self, sweep: Sweep = SWEEP) -> list[SweepPoint]:
         """``go/pool``: the minimal pool of goroutines, once per worker count."""
         data = self._data(
             "pool",
@@ -451,7 +451,7 @@ class GoSide:
             "-buffer", str(sweep.buffer),
         )  # fmt: skip
         return [
-            bench.SweepPoint(p["workers"], p["jobs"], sweep.latency, p["seconds"])
+            SweepPoint(p["workers"], p["jobs"], sweep.latency, p["seconds"])
             for p in data["points"]
         ]
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from workerlab.bench import SweepPoint
 from workerlab.lab.go import Costs
+from workerlab.lab.throughput import SweepPoint
 
 #: One colour per kind of worker, the same in every plot of the lesson.
 COLOURS = {

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from workerlab import bench, pool
+from workerlab import pool
 from workerlab.choose import run_coroutine
 from workerlab.lab.costs import KINDS
 from workerlab.lab.go import (
@@ -51,6 +51,8 @@ from workerlab.lab.go import (
     run_command,
     tail,
 )
+from workerlab.lab.throughput import SweepPoint, dispatch_cost
+from workerlab.progress import progress_bar
 from workerlab.validate import callable_arg, positive_int, positive_number
 
 if TYPE_CHECKING:  # only for type hints
@@ -59,7 +61,7 @@ if TYPE_CHECKING:  # only for type hints
 
 def thread_pool_sweep(
     sweep: Sweep = SWEEP, *, progress: tqdm | None = None
-) -> list[bench.SweepPoint]:
+) -> list[SweepPoint]:
     """The course's pool (``workerlab.pool.run_pool``, threads) on the sweep's jobs.
 
     ``progress``: a tqdm bar to advance once per worker count (or ``None``).
@@ -69,7 +71,7 @@ def thread_pool_sweep(
     for workers in sweep.counts:
         jobs = workers * sweep.jobs_per_worker
         run = pool.run_pool(range(jobs), job, workers, buffer=sweep.buffer)
-        points.append(bench.SweepPoint(workers, jobs, sweep.latency, run.wall_seconds))
+        points.append(SweepPoint(workers, jobs, sweep.latency, run.wall_seconds))
         if progress is not None:
             progress.update()
     return points
@@ -105,13 +107,13 @@ async def _asyncio_pool(workers: int, jobs: int, buffer: int, latency: float) ->
 
 def asyncio_pool_sweep(
     sweep: Sweep = SWEEP, *, progress: tqdm | None = None
-) -> list[bench.SweepPoint]:
+) -> list[SweepPoint]:
     """A bare asyncio pool (one task per worker, an ``asyncio.Queue``) on the sweep's jobs."""
     points = []
     for workers in sweep.counts:
         jobs = workers * sweep.jobs_per_worker
         took = run_coroutine(_asyncio_pool(workers, jobs, sweep.buffer, sweep.latency))
-        points.append(bench.SweepPoint(workers, jobs, sweep.latency, took))
+        points.append(SweepPoint(workers, jobs, sweep.latency, took))
         if progress is not None:
             progress.update()
     return points
@@ -119,9 +121,9 @@ def asyncio_pool_sweep(
 
 def compare_pools(
     side: GoSide, sweep: Sweep = SWEEP, *, progress: bool = True
-) -> dict[str, list[bench.SweepPoint]]:
+) -> dict[str, list[SweepPoint]]:
     """The sweep on goroutines (``side``), threads and asyncio tasks, one after the other."""
-    steps = bench.progress_bar(
+    steps = progress_bar(
         total=1 + 2 * len(sweep.counts), desc="goroutines", enabled=progress, unit="run"
     )
     with steps:
@@ -153,7 +155,7 @@ def compare_costs(side: GoSide, *, progress: bool = True) -> dict[str, Costs]:
     """Start cost and memory per goroutine (``side``), thread, asyncio task and process."""
     kinds = list(SPAWN_COUNTS)
     costs = {}
-    for kind in bench.progress_bar(kinds, desc="start and park", enabled=progress):
+    for kind in progress_bar(kinds, desc="start and park", enabled=progress):
         count = SPAWN_COUNTS[kind]
         costs[kind] = side.spawn(count) if kind == "goroutine" else parked_costs(kind, count)
     return costs
@@ -182,9 +184,9 @@ def python_dispatch(
     jobs: int = DISPATCH_JOBS["python"], workers: int = DISPATCH_WORKERS, *, repeats: int = 2
 ) -> dict[str, float]:
     """Seconds per no-op job: a bare ``queue.Queue`` loop, ``ThreadPoolExecutor``, the
-    course's pool (``workerlab.bench.dispatch_cost``) and an ``asyncio.Queue`` loop."""
+    course's pool (``workerlab.lab.throughput.dispatch_cost``) and an ``asyncio.Queue`` loop."""
     positive_int("repeats", repeats)
-    threads = bench.dispatch_cost(jobs=jobs, workers=workers, repeats=repeats, progress=False)
+    threads = dispatch_cost(jobs=jobs, workers=workers, repeats=repeats, progress=False)
     best = float("inf")
     for _ in range(repeats):
         began = time.perf_counter()
