@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from workerlab.lab.throughput import SweepPoint
+from workerlab.show import Source, show_file
 from workerlab.validate import positive_int, positive_number
 
 #: The top of the course's folder, where ``go/`` and ``build/`` are.
@@ -311,17 +312,39 @@ def run_program(name: str, *args: str, timeout: float = 60.0) -> ProgramRun:
     return run_command([str(program), *args], timeout=timeout)
 
 
+def source(program: str, function: str | None = None) -> Source:
+    """The live Go source of ``program`` (``go/<program>/main.go``), or of one ``function``
+    in it with the comment above it, ready to display beside its Python port."""
+    if program not in PROGRAMS:
+        raise ValueError(f"program must be one of {', '.join(PROGRAMS)}; got {program!r}")
+    path = SOURCES / program / "main.go"
+    if function is None:
+        return show_file(path, language="go")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    heads = [n for n, line in enumerate(lines) if line.startswith(f"func {function}(")]
+    if not heads:
+        raise ValueError(f"function {function!r} is not defined in go/{program}/main.go")
+    first = heads[0]
+    while first > 0 and lines[first - 1].startswith("//"):
+        first -= 1
+    last = next(n for n in range(heads[0], len(lines)) if lines[n] == "}")
+    return show_file(path, language="go", start=first + 1, end=last + 1)
+
+
 # --- Go's side: live, or as recorded ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Sweep:
-    """A pool sweep: ``jobs_per_worker`` jobs of ``latency`` s per worker, a line of ``buffer``."""
+    """A pool sweep: ``jobs_per_worker`` jobs of ``latency`` s per worker, a line of
+    ``buffer``; each worker count run ``repeats`` times, the fastest run kept (other
+    programs on the machine can only slow a run down)."""
 
     counts: tuple[int, ...]
     latency: float
     jobs_per_worker: int
     buffer: int
+    repeats: int = 1
 
     def __post_init__(self) -> None:
         if not self.counts:
@@ -331,6 +354,7 @@ class Sweep:
         positive_number("latency", self.latency)
         positive_int("jobs_per_worker", self.jobs_per_worker)
         positive_int("buffer", self.buffer)
+        positive_int("repeats", self.repeats)
 
 
 @dataclass(frozen=True)
@@ -351,7 +375,9 @@ class Cancelling:
 
 
 #: Lesson 09's settings; ``record`` runs the Go programs with exactly these.
-SWEEP = Sweep((1, 4, 16, 64, 256, 1024, 4096), latency=0.010, jobs_per_worker=10, buffer=64)
+SWEEP = Sweep(
+    (1, 4, 16, 64, 256, 1024, 4096), latency=0.010, jobs_per_worker=10, buffer=64, repeats=2
+)
 CANCELLING = Cancelling()
 SPAWN_COUNTS = {"goroutine": 10_000, "thread": 1_000, "asyncio task": 10_000, "process": 4}
 DISPATCH_JOBS = {"go": 200_000, "python": 10_000}
@@ -449,6 +475,7 @@ class GoSide:
             "-latency", _go_duration(sweep.latency),
             "-jobs-per-worker", str(sweep.jobs_per_worker),
             "-buffer", str(sweep.buffer),
+            "-repeats", str(sweep.repeats),
         )  # fmt: skip
         return [
             SweepPoint(p["workers"], p["jobs"], sweep.latency, p["seconds"])

@@ -59,10 +59,9 @@ if TYPE_CHECKING:  # only for type hints
     from tqdm import tqdm
 
 
-def thread_pool_sweep(
-    sweep: Sweep = SWEEP, *, progress: tqdm | None = None
-) -> list[SweepPoint]:
-    """The course's pool (``workerlab.pool.run_pool``, threads) on the sweep's jobs.
+def thread_pool_sweep(sweep: Sweep = SWEEP, *, progress: tqdm | None = None) -> list[SweepPoint]:
+    """The course's pool (``workerlab.pool.run_pool``, threads) on the sweep's jobs, the
+    fastest of ``sweep.repeats`` runs per worker count.
 
     ``progress``: a tqdm bar to advance once per worker count (or ``None``).
     """
@@ -70,28 +69,36 @@ def thread_pool_sweep(
     points = []
     for workers in sweep.counts:
         jobs = workers * sweep.jobs_per_worker
-        run = pool.run_pool(range(jobs), job, workers, buffer=sweep.buffer)
-        points.append(SweepPoint(workers, jobs, sweep.latency, run.wall_seconds))
+        best = min(
+            pool.run_pool(range(jobs), job, workers, buffer=sweep.buffer).wall_seconds
+            for _ in range(sweep.repeats)
+        )
+        points.append(SweepPoint(workers, jobs, sweep.latency, best))
         if progress is not None:
             progress.update()
     return points
 
 
+async def asyncio_worker(jobs: asyncio.Queue, results: list, latency: float) -> None:
+    """One worker of the bare asyncio pool: go/pool's worker as a task. It takes jobs until
+    it takes ``None`` (asyncio.Queue has no close before Python 3.13), each waiting
+    ``latency`` s, and appends each job to ``results``."""
+    while (job := await jobs.get()) is not None:
+        await asyncio.sleep(latency)  # the job: waiting, not computing
+        results.append(job)
+
+
 async def _asyncio_pool(workers: int, jobs: int, buffer: int, latency: float) -> float:
-    """A bare asyncio pool: ``workers`` tasks take jobs from an ``asyncio.Queue(buffer)``,
-    each sleeps ``latency`` s; a ``None`` per task is "no more jobs". Seconds from the first
-    job put to the last task ended (the tasks are already waiting, as the other pools'
-    workers are)."""
+    """A bare asyncio pool: ``workers`` :func:`asyncio_worker` tasks fed through an
+    ``asyncio.Queue(buffer)``, one ``None`` per task at the end. Seconds from the first job
+    put to the last task ended (the tasks are already waiting, as the other pools' workers
+    are)."""
     line: asyncio.Queue = asyncio.Queue(buffer)
     results: list[int] = []
-
-    async def worker() -> None:
-        while (job := await line.get()) is not None:
-            await asyncio.sleep(latency)
-            results.append(job)
-
     async with asyncio.timeout(60 + 10 * jobs * latency / workers):
-        tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+        tasks = [
+            asyncio.create_task(asyncio_worker(line, results, latency)) for _ in range(workers)
+        ]
         await asyncio.sleep(0)  # every task starts and waits for a job
         began = time.perf_counter()
         for job in range(jobs):
@@ -105,15 +112,17 @@ async def _asyncio_pool(workers: int, jobs: int, buffer: int, latency: float) ->
     return took
 
 
-def asyncio_pool_sweep(
-    sweep: Sweep = SWEEP, *, progress: tqdm | None = None
-) -> list[SweepPoint]:
-    """A bare asyncio pool (one task per worker, an ``asyncio.Queue``) on the sweep's jobs."""
+def asyncio_pool_sweep(sweep: Sweep = SWEEP, *, progress: tqdm | None = None) -> list[SweepPoint]:
+    """A bare asyncio pool (one :func:`asyncio_worker` task per worker) on the sweep's jobs,
+    the fastest of ``sweep.repeats`` runs per worker count."""
     points = []
     for workers in sweep.counts:
         jobs = workers * sweep.jobs_per_worker
-        took = run_coroutine(_asyncio_pool(workers, jobs, sweep.buffer, sweep.latency))
-        points.append(SweepPoint(workers, jobs, sweep.latency, took))
+        best = min(
+            run_coroutine(_asyncio_pool(workers, jobs, sweep.buffer, sweep.latency))
+            for _ in range(sweep.repeats)
+        )
+        points.append(SweepPoint(workers, jobs, sweep.latency, best))
         if progress is not None:
             progress.update()
     return points
@@ -151,12 +160,16 @@ def parked_costs(kind: str, count: int, *, timeout: float = 120.0) -> Costs:
     return Costs(kind, data["start_seconds"], data["bytes_each"])
 
 
-def compare_costs(side: GoSide, *, progress: bool = True) -> dict[str, Costs]:
-    """Start cost and memory per goroutine (``side``), thread, asyncio task and process."""
-    kinds = list(SPAWN_COUNTS)
+def compare_costs(
+    side: GoSide, counts: dict[str, int] = SPAWN_COUNTS, *, progress: bool = True
+) -> dict[str, Costs]:
+    """Start cost and memory per goroutine (``side``), thread, asyncio task and process:
+    ``counts`` says how many of each kind to start (the keys of ``SPAWN_COUNTS``)."""
+    if set(counts) != set(SPAWN_COUNTS):
+        raise ValueError(f"counts must give a count for each of {', '.join(SPAWN_COUNTS)}")
     costs = {}
-    for kind in progress_bar(kinds, desc="start and park", enabled=progress):
-        count = SPAWN_COUNTS[kind]
+    for kind in progress_bar(list(counts), desc="start and park", enabled=progress):
+        count = counts[kind]
         costs[kind] = side.spawn(count) if kind == "goroutine" else parked_costs(kind, count)
     return costs
 
