@@ -143,31 +143,36 @@ def run_command(
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process.pid)
-        process.communicate()
+        _end_group(process)
         raise GoFailed(
             f"{Path(argv[0]).name} did not finish within {timeout:g} s and was stopped"
         ) from None
     except BaseException:  # e.g. the notebook's stop button: stop the command too
-        _kill_group(process.pid)
-        process.communicate()
+        _end_group(process)
         raise
-    _kill_group(process.pid)  # anything the command started and left running
+    _end_group(process)  # anything the command started and left running
     return ProgramRun(argv, process.returncode, stdout, stderr, time.perf_counter() - began)
 
 
-def _kill_group(group: int) -> None:
-    """Kill every process left in ``group``; nothing to do if the group has ended."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGKILL)
+def _end_group(process: subprocess.Popen) -> None:
+    """Kill every process left in ``process``'s group, reap ``process``, and wait (up to a
+    second) for the group to empty; then forget it, so that its number, once reused by some
+    other program, is never taken for ours."""
+    with contextlib.suppress(ProcessLookupError):  # the group has already ended
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()  # collects the exit status (and closes the pipes) if not done yet
+    deadline = time.monotonic() + 1.0
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)  # a killed process lives on until its parent has collected it
+    if not _group_alive(process.pid):
+        _GROUPS.discard(process.pid)
 
 
 def leftover_process_groups(*, grace: float = 2.0) -> list[int]:
     """Process groups started here that still have a process: always empty, by design.
 
-    Asks the operating system (signal 0 to each group), not this module's bookkeeping. A
-    process killed a moment ago exists until its parent has collected its exit status, so
-    this waits up to ``grace`` seconds for the groups to empty.
+    Asks the operating system (signal 0 to each group not yet seen empty), waiting up to
+    ``grace`` seconds for them to empty.
     """
     positive_number("grace", grace, allow_zero=True)
     deadline = time.monotonic() + grace
@@ -233,6 +238,8 @@ class Toolchain:
 
 def toolchain(*, timeout: float = 60.0) -> Toolchain:
     """Find ``go`` and ask its version; ``GoUnavailable`` (saying how to install) if it fails."""
+    if os.name != "posix":
+        raise GoUnavailable("lesson 09 runs its Go programs on Linux and macOS only.")
     go = find_go()
     if go is None:
         raise GoUnavailable(f"no Go toolchain was found: {INSTALL}.")
