@@ -281,24 +281,26 @@ def thread_leak(workers: int = LEAK_WORKERS, jobs: int = LEAK_JOBS, *, fixed: bo
 
     before = _settled_thread_count()
     threads = [threading.Thread(target=work, name=f"leaky-{n}") for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for job in range(jobs):
-        line.put(job)
-    for _ in range(jobs):  # every job is done: serve's caller has what it wanted
-        if not served.acquire(timeout=10):
-            raise RuntimeError("a job was not served within 10 s")
-    if fixed:
-        for _ in threads:
-            line.put(pool.STOP)  # the fix: no more jobs, so every worker returns...
+    try:
         for thread in threads:
-            thread.join(timeout=10)  # ...and serve returns only once they all have
-    after = _settled_thread_count()
-    if not fixed:  # end the leak, now that it has been counted
+            thread.start()
+        for job in range(jobs):
+            line.put(job)
+        for _ in range(jobs):  # every job is done: serve's caller has what it wanted
+            if not served.acquire(timeout=10):
+                raise RuntimeError("a job was not served within 10 s")
+        if fixed:
+            for _ in threads:
+                line.put(pool.STOP)  # the fix: no more jobs, so every worker returns...
+            for thread in threads:
+                thread.join(timeout=10)  # ...and serve returns only once they all have
+        after = _settled_thread_count()
+    finally:  # end the leak, now that it has been counted (or something failed)
         for _ in threads:
             line.put(pool.STOP)
         for thread in threads:
-            thread.join(timeout=10)
+            if thread.is_alive():
+                thread.join(timeout=10)
     return LeakRun(before, after)
 
 
