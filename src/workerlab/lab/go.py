@@ -383,7 +383,7 @@ class Cancelling:
 
 #: Lesson 09's settings; ``record`` runs the Go programs with exactly these.
 SWEEP = Sweep(
-    (1, 4, 16, 64, 256, 1024, 4096), latency=0.010, jobs_per_worker=10, buffer=64, repeats=2
+    (1, 4, 16, 64, 256, 1024, 4096), latency=0.010, jobs_per_worker=5, buffer=64, repeats=2
 )
 CANCELLING = Cancelling()
 SPAWN_COUNTS = {"goroutine": 10_000, "thread": 1_000, "asyncio task": 10_000, "process": 4}

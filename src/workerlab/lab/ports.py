@@ -51,6 +51,7 @@ from workerlab.lab.go import (
     run_command,
     tail,
 )
+from workerlab.lab.jobs import sleeping_job
 from workerlab.lab.throughput import SweepPoint, dispatch_cost
 from workerlab.progress import progress_bar
 from workerlab.validate import callable_arg, positive_int, positive_number
@@ -65,7 +66,7 @@ def thread_pool_sweep(sweep: Sweep = SWEEP, *, progress: tqdm | None = None) -> 
 
     ``progress``: a tqdm bar to advance once per worker count (or ``None``).
     """
-    job = pool.sleeping_job(sweep.latency)
+    job = sleeping_job(sweep.latency)
     points = []
     for workers in sweep.counts:
         jobs = workers * sweep.jobs_per_worker
