@@ -1,6 +1,6 @@
 """Go beside Python: goroutines, threads and asyncio tasks measured side by side in one run.
 
-Needs Go (``make go``). Full run (about half a minute; run it on a machine as quiet as you
+Needs Go (``make go``). Full run (about a minute; run it on a machine as quiet as you
 can get):
 
     .venv/bin/python benchmarks/go_beside_python.py
