@@ -451,7 +451,8 @@ class GoSide:
     def __str__(self) -> str:
         if self.live:
             return f"Go: {self.label}."
-        return f"Go: {self.label}.\n(Why not live: {self.reason} To run Go here: {INSTALL}.)"
+        how = "" if INSTALL in self.reason else f" To run Go here: {INSTALL}."
+        return f"Go: {self.label}.\n(Why not live: {self.reason}{how})"
 
     def run(self, program: str, *args: str, timeout: float = 60.0) -> ProgramRun:
         """Run ``program`` with ``args`` (or find its recorded run); its :class:`ProgramRun`."""
