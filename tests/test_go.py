@@ -262,8 +262,20 @@ def test_live_the_go_sources_are_gofmt_clean(live):
     gofmt = Path(go.run_command(
         [str(go.find_go()), "env", "GOROOT"], timeout=60, env=go.go_environment()
     ).stdout.strip()) / "bin" / "gofmt"  # fmt: skip
-    listed = go.run_command([str(gofmt), "-l", str(go.SOURCES)], timeout=60)
+    # gofmt keeps telemetry too: give it the course's private home, as every go command
+    listed = go.run_command(
+        [str(gofmt), "-l", str(go.SOURCES)], timeout=60, env=go.go_environment()
+    )
     assert listed.status == 0 and listed.stdout == "", f"not gofmt-formatted: {listed.stdout}"
+
+
+def test_live_go_writes_nothing_in_the_learners_home(live, monkeypatch, tmp_path):
+    """Go keeps settings and telemetry in the user's config folder: never the learner's."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
+    go.build()
+    assert go.run_program("leak").status == 0
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_live_programs_print_what_the_recordings_hold(live):
