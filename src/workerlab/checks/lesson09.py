@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from workerlab.choose import run_coroutine
+from workerlab.lab.speedup import run_coroutine
 from workerlab.records import CheckResult
 
 #: How long a worker may take to return once it should (seconds).

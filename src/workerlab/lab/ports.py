@@ -16,7 +16,7 @@ them on one set of axes:
 - **a leak** (``go/leak``): threads counted before and after a ``serve`` that forgets to
   say "no more jobs", as the Go program counts goroutines.
 
-asyncio runs in a loop of its own (``workerlab.choose.run_coroutine``): inside Jupyter, on a
+asyncio runs in a loop of its own (``workerlab.lab.speedup.run_coroutine``): inside Jupyter, on a
 short-lived thread, since the kernel's loop is already running.
 """
 
@@ -32,7 +32,6 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from workerlab import pool
-from workerlab.choose import run_coroutine
 from workerlab.lab.costs import KINDS
 from workerlab.lab.go import (
     CANCELLING,
@@ -52,6 +51,7 @@ from workerlab.lab.go import (
     tail,
 )
 from workerlab.lab.jobs import sleeping_job
+from workerlab.lab.speedup import run_coroutine
 from workerlab.lab.throughput import SweepPoint, dispatch_cost
 from workerlab.progress import progress_bar
 from workerlab.validate import callable_arg, positive_int, positive_number
