@@ -185,10 +185,22 @@ def test_pool_explorer_runs_when_its_button_is_pressed():
     from workerlab.lab.widgets import pool_explorer
 
     box = pool_explorer()
-    (workers, buffer), (latency, jobs) = box.children[0].children, box.children[1].children
-    button, summary = box.children[2], box.children[3]
+    workers, buffer, latency, jobs = box.children[0].children
+    button, summary = box.children[1], box.children[2]
     assert "4 baristas" in summary.value  # a first run happens straight away
-    workers.value, buffer.value, latency.value, jobs.value = 2, 2, 1, 6
+    workers.value, buffer.value, latency.value, jobs.value = 2, 2, 5, 8
     button.click()
-    assert "2 baristas, a line of 2, 6 orders of 1 ms" in summary.value
+    assert "2 baristas, a line of 2, 8 orders of 5 ms" in summary.value
     assert not button.disabled and button.description == "Open the shop"
+
+
+def test_every_value_of_the_pool_explorers_sliders_can_be_picked():
+    """About 10 px of track per value at least (issue 12: 80 px for 32 values was too few)."""
+    from workerlab.lab.widgets import pool_explorer
+
+    for slider in pool_explorer().children[0].children:
+        width = int(slider.layout.width.removesuffix("px"))
+        label = int(slider.style.description_width.removesuffix("px"))
+        values = round((slider.max - slider.min) / slider.step) + 1
+        track = width - label - 60  # the readout takes about 60 px
+        assert track / values >= 10, f"{slider.description}: {track / values:.0f} px per value"

@@ -88,16 +88,17 @@ def latency_explorer(history: int = 4) -> w.VBox:
 def pool_explorer() -> w.VBox:
     """Lesson 02: hire baristas, lengthen the line, slow the espresso machine; see the timeline.
 
-    The callback is :func:`workerlab.lab.throughput.explore`; this only adds sliders, a button, a
-    summary line (throughput against the ideal) and the timeline of the last run.
+    The callback is :func:`workerlab.lab.throughput.explore`; this only adds sliders, a
+    button, a summary line (throughput against the ideal) and the timeline of the last run.
+    One slider per row, wide enough that every value can be picked.
     """
-    style = {"description_width": "initial"}
-    workers = w.IntSlider(value=4, min=1, max=32, description="baristas (workers)", style=style)
-    buffer = w.IntSlider(value=8, min=1, max=64, description="line length (buffer)", style=style)
-    latency = w.FloatSlider(
-        value=20, min=1, max=100, step=1, description="time per order (ms)", style=style
+    wide = {"layout": w.Layout(width="700px"), "style": {"description_width": "180px"}}
+    workers = w.IntSlider(value=4, min=1, max=32, description="baristas (workers)", **wide)
+    buffer = w.IntSlider(value=8, min=1, max=40, description="line length (buffer)", **wide)
+    latency = w.IntSlider(
+        value=20, min=5, max=100, step=5, description="time per order (ms)", **wide
     )
-    jobs = w.IntSlider(value=24, min=1, max=200, description="orders (jobs)", style=style)
+    jobs = w.IntSlider(value=24, min=4, max=160, step=4, description="orders (jobs)", **wide)
 
     def compute() -> tuple[str, Figure]:
         _, trace, summary = throughput.explore(
@@ -111,7 +112,7 @@ def pool_explorer() -> w.VBox:
         return summary, figure
 
     return _explorer(
-        [w.HBox([workers, buffer]), w.HBox([latency, jobs])],
+        [w.VBox([workers, buffer, latency, jobs])],
         compute,
         label="Open the shop",
         busy_label="serving…",
