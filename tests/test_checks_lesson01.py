@@ -34,6 +34,8 @@ def test_predict_wall_time_accepts_the_reference():
          "overlaps, no wait hides another."),
         (lambda n, r, w: 2 * n * (r + w), "for 40 files, 0.002 s reads, 0.003 s writes you "
          "returned 0.4; expected 0.2. That is too much: count each wait once per file."),
+        (lambda n, r, w: int(n * (r + w)), "you returned 0: the right value (0.2) rounded to "
+         'a whole number. Return it unrounded; round only where you print it (f"{x:.2f}").'),
         (lambda n, r, w: None, "it returned None: did you forget `return`?"),
         (lambda n, r, w: "fast", "it should return a number, got str"),
         (lambda n, r, w: 1 / 0, "calling it with (40, 0.002, 0.003) raised "
@@ -79,6 +81,10 @@ def test_idle_share_accepts_the_reference():
         (lambda wall, cpu: 1 - wall / cpu if cpu else 0.0, "the division is upside down: a "
          "share *of the wall time* has it below the line."),
         (lambda wall, cpu: 0.5, "for wall=2.0 s and cpu=0.1 s you returned 0.5; expected 0.95."),
+        # Rounded: right on the first cases, whose shares are short decimals; then 2/3.
+        (lambda wall, cpu: round(1 - cpu / wall, 2), "you returned 0.67: the right value "
+         "(0.666667) rounded to 2 decimal place(s). Return it unrounded; round only where you "
+         'print it (f"{x:.2f}").'),
     ],
 )
 def test_idle_share_rejects_plausible_mistakes_saying_what_is_wrong(wrong, says):

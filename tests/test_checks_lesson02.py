@@ -42,7 +42,11 @@ def test_shop_time_accepts_the_reference():
         (lambda o, b, lat: round(o / b) * lat, "rounded down"),
         (lambda o, b, lat: o * lat, "one barista"),
         (lambda o, b, lat: math.ceil(o / b), "counts rounds"),
-        (lambda o, b, lat: (o // b + 1) * lat, "expected"),
+        (lambda o, b, lat: (o // b + 1) * lat, "off by one: your answer counts one round "
+         "more than there are (0.14 instead of 0.12). 24 orders on 4 baristas split evenly: "
+         "there is no part-empty round to add. Round up (math.ceil) instead of adding one."),
+        (lambda o, b, lat: math.ceil(o / b) * lat * 1000, "you returned 120, which is the "
+         "answer in milliseconds"),
     ],
 )
 def test_shop_time_rejects_plausible_mistakes(wrong, says):

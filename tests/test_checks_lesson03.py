@@ -126,6 +126,16 @@ def stops_once_closed(ch):
     return items
 
 
+def stops_once_closed_and_empty(ch):
+    """Looks careful, but between its look at ``ch.closed`` and its ``recv`` the close can
+    come: then recv raises ChannelClosed. The check's producer pauses before it closes, so
+    this race is lost every time, not by luck."""
+    items = []
+    while not ch.closed or len(ch):
+        items.append(ch.recv())
+    return items
+
+
 def timeout_is_the_end(timeout):
     def drain(ch):
         items = []
@@ -186,6 +196,7 @@ def never_stops(ch):
         (takes_what_is_waiting, "len(ch)"),
         # It either meets the close mid-recv (ChannelClosed escapes) or leaves items behind.
         (stops_once_closed, ("no more *sends*", "ChannelClosed")),
+        (stops_once_closed_and_empty, "recv() raised ChannelClosed at the end"),
         (lambda ch: None, "returned None"),
         (lambda ch: sorted(ch, reverse=True), "in order"),
         (timeout_is_the_end(0.05), "recv(timeout=0.05) gave up"),
@@ -201,6 +212,7 @@ def never_stops(ch):
         "recv-forever",
         "len",
         "while-not-closed",
+        "while-not-closed-or-len",
         "none",
         "reversed",
         "short-timeout-is-end",

@@ -3,6 +3,8 @@ precisely which mistake it is."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from workerlab.checks.lesson05 import check_serve, check_stop_workers
@@ -61,6 +63,28 @@ def test_stop_workers_rejects_plausible_mistakes(wrong, says):
     result = check_stop_workers(wrong)
     assert not result.passed
     assert says in result.message
+
+
+def stops_then_join(count):
+    """An answer that puts ``count(n_workers)`` STOPs, then waits with ``jobs.join()``."""
+
+    def stop_workers(jobs, n_workers):
+        put_stops(count)(jobs, n_workers)
+        jobs.join()  # waits until every item put has been marked task_done
+
+    return stop_workers
+
+
+@pytest.mark.timeout(30)
+def test_an_answer_that_joins_the_queue_never_hangs_the_check():
+    """``jobs.join()`` is what a learner who knows ``queue.Queue`` writes to wait for the
+    workers. The check's workers call ``task_done``, so the right answer plus a join passes;
+    with STOPs nobody takes (or none at all) the check still ends, and names the mistake."""
+    assert check_stop_workers(stops_then_join(lambda n: n))
+    too_many = check_stop_workers(stops_then_join(lambda n: n + 1))
+    assert not too_many.passed and "one STOP more" in too_many.message
+    none = check_stop_workers(stops_then_join(lambda n: 0))
+    assert not none.passed and "you put 0 STOP(s)" in none.message
 
 
 def test_stop_workers_scaffold_is_not_done_yet():
@@ -190,6 +214,26 @@ def closes_too_soon(dog, counter, orders):
     return received
 
 
+def a_barista_per_order(dog, counter, orders):
+    received = []
+    for order in orders:  # works, but it is three baristas, not one
+        worker = dog.start(lambda: received.append(counter.recv()), name="barista")
+        counter.send(order)
+        dog.join(worker)
+    return received
+
+
+def a_plain_thread(dog, counter, orders):
+    received = []
+    worker = threading.Thread(target=lambda: received.extend(counter), name="barista")
+    worker.start()
+    for order in orders:
+        counter.send(order)
+    counter.close()
+    worker.join(5)
+    return received
+
+
 @pytest.mark.parametrize("right", [reference_serve, with_a_sentinel, with_a_plain_join])
 def test_serve_accepts_right_answers(right):
     result = check_serve(right)
@@ -206,6 +250,8 @@ def test_serve_accepts_right_answers(right):
         (no_join, "serve returned while the barista was still running"),
         (barista_crashes, "the thread \"barista\" raised AttributeError"),
         (closes_too_soon, "serve raised ChannelClosed"),
+        (a_barista_per_order, "you started 3 threads: the task is *one* barista"),
+        (a_plain_thread, "start the barista with dog.start(...), not threading.Thread"),
         (lambda dog, counter, orders: list(orders), "dog.start"),
         (lambda dog, counter, orders: dog.start(lambda: None) and None, "returned None"),
         (lambda dog, counter, orders: 1 / 0, "serve raised ZeroDivisionError"),

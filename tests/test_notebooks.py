@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from exercise_cells import unhelpful_exercise_cells
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ABSOLUTE_PATH = re.compile(r"(/tmp/|/root/|/home/\w+|/work/|/Users/\w+|[A-Z]:\\\\Users)")
@@ -76,6 +77,11 @@ class TestNotebook:
             o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in last_code.outputs
         )
         assert "ends clean" in text
+
+    def test_says_which_exercise_to_solve_before_using_it(self, path):
+        """In a student copy an unsolved exercise raises: every later cell that calls the
+        learner's function says "solve exercise N first" (issue 12), in every lesson."""
+        assert unhelpful_exercise_cells(path) == []
 
     def test_shows_its_plots(self, path):
         nb = load(path)

@@ -88,10 +88,16 @@ def test_the_summary_quotes_the_measured_figures_cheapest_first():
 def test_the_summary_says_when_a_busy_machine_disturbed_the_figures():
     busy = costs(0.45)
     assert busy.disturbed
-    assert "⚠ The machine was busy while this ran: this process got 45% of a core" in busy.summary()
+    assert "⚠ The machine was busy while this ran: this process got only 45% of a core." in (
+        busy.summary()
+    )
     assert "read these ratios as rough" in busy.summary()
-    queued = costs(0.9, load=6.5)  # a share that looks fine, but programs queue for a core
-    assert queued.disturbed and "load average was 6.5 on 2 cores" in queued.summary()
+    queued = costs(1.0, load=6.5)  # a share that looks fine, but programs queue for a core
+    assert queued.disturbed
+    assert "busy while this ran: the load average was 6.5 on 2 cores, so programs queued" in (
+        queued.summary()
+    )
+    assert "100%" not in queued.summary(), "a full core is not a sign of a busy machine"
     unknown = spawn.SpawnCosts({"thread": 1e-4}, "spawn", 0.9, math.nan, 2)
     assert not unknown.disturbed and "load average" not in unknown.summary()
 

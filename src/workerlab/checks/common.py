@@ -64,6 +64,23 @@ def off_by_one(got: float, want: float, step: float, unit: str) -> CheckResult |
     return None
 
 
+def rounded(got: float, want: float) -> CheckResult | None:
+    """A verdict if ``got`` is ``want`` rounded (or truncated) to at most 3 decimals, else
+    ``None``: the value is right, but rounding belongs where it is printed, not returned."""
+    if close(got, want, rel=1e-6):
+        return None
+    for digits in range(4):
+        scale = 10**digits
+        if any(close(got, f(want * scale) / scale, rel=1e-9) for f in (round, int)):
+            places = "a whole number" if digits == 0 else f"{digits} decimal place(s)"
+            return CheckResult(
+                False,
+                f"you returned {got:g}: the right value ({want:.6g}) rounded to {places}. "
+                "Return it unrounded; round only where you print it (f\"{x:.2f}\").",
+            )
+    return None
+
+
 def wrong_value(case: str, got: float, want: float) -> CheckResult:
     """The closing verdict when no known mistake explains ``got``: the case and both values."""
     return CheckResult(False, f"for {case} you returned {got:.4g}; expected {want:.4g}.")

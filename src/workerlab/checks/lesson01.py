@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from workerlab.checks.common import call, close, in_milliseconds, off_by_one, wrong_value
+from workerlab.checks.common import (
+    call,
+    close,
+    in_milliseconds,
+    off_by_one,
+    rounded,
+    wrong_value,
+)
 from workerlab.records import CheckResult
 
 
@@ -26,6 +33,9 @@ def check_predict_wall_time(fn: Callable[[int, float, float], float]) -> CheckRe
             return CheckResult(False, "that is the time for one file: the loop does every file.")
         if any(close(got, files * wait) for wait in (max(read, write), read, write)):
             return CheckResult(False, "each file waits for its read *and* its write.")
+        verdict = rounded(got, want)
+        if verdict is not None:
+            return verdict
         case = f"{files} files, {read} s reads, {write} s writes"
         if got < want:
             reason = "too little: in a blocking loop nothing overlaps, no wait hides another."
@@ -37,7 +47,8 @@ def check_predict_wall_time(fn: Callable[[int, float, float], float]) -> CheckRe
 
 def check_idle_share(fn: Callable[[float, float], float]) -> CheckResult:
     """Lesson 01, exercise 2: the CPU's idle share from wall and CPU seconds."""
-    cases = [(2.0, 0.1), (1.0, 0.5), (10.0, 9.0), (4.0, 0.0)]
+    # The last case's share, 2/3, has no short decimal form: a rounded answer shows there.
+    cases = [(2.0, 0.1), (1.0, 0.5), (10.0, 9.0), (4.0, 0.0), (3.0, 1.0)]
     for wall, cpu in cases:
         got, problem = call(fn, wall, cpu)
         if problem is not None:
@@ -60,5 +71,8 @@ def check_idle_share(fn: Callable[[float, float], float]) -> CheckResult:
             )
         if close(got, 100 * want):
             return CheckResult(False, "that is a percentage; return a share between 0 and 1.")
+        verdict = rounded(got, want)
+        if verdict is not None:
+            return verdict
         return wrong_value(f"wall={wall} s and cpu={cpu} s", got, want)
     return CheckResult(True, "right: idle share = 1 − CPU time / wall time.")

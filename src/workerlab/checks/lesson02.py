@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from workerlab.checks.common import call, close
+from workerlab.checks.common import call, close, in_milliseconds, off_by_one
 from workerlab.records import CheckResult
 
 
@@ -58,6 +58,9 @@ def check_shop_time(fn: Callable[[int, int, float], float]) -> CheckResult:
         want = rounds * latency
         if close(got, want):
             continue
+        verdict = in_milliseconds(got, want)
+        if verdict is not None:
+            return verdict
         where = f"for {orders} orders, {baristas} baristas, {latency} s each you returned {got:.4g}"
         if close(got, orders / baristas * latency):
             return CheckResult(
@@ -75,6 +78,16 @@ def check_shop_time(fn: Callable[[int, int, float], float]) -> CheckResult:
             return CheckResult(
                 False, f"{where}: that counts rounds; turn it into seconds (each lasts `latency`)."
             )
+        verdict = off_by_one(got, want, latency, "round")
+        if verdict is not None and orders % baristas == 0:
+            return CheckResult(
+                False,
+                f"{where} s. {verdict.message} {orders} orders on {baristas} baristas split "
+                "evenly: there is no part-empty round to add. Round up (math.ceil) instead of "
+                "adding one.",
+            )
+        if verdict is not None:
+            return CheckResult(False, f"{where} s. {verdict.message}")
         return CheckResult(False, f"{where} s; expected {want:.4g} s.")
     return CheckResult(True, "right: now see a real run agree, in the next cell.")
 

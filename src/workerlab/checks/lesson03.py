@@ -289,7 +289,8 @@ def check_drain(fn: Callable[[Any], list[Any]]) -> CheckResult:
     Three runs of the learner's ``drain(ch)``, each in a thread of its own:
 
     1. a producer thread sends 12 items, with small pauses, into a channel of capacity 2,
-       then closes it: ``drain`` must return all 12, in order;
+       pauses, then closes it: ``drain`` must return all 12, in order (a drain that asks
+       ``ch.closed`` and then receives is waiting in that receive when the close comes);
     2. a channel closed with 12 items still in its buffer: all 12 again;
     3. a producer that sends 3 items and then *stalls* for longer than any timeout the
        learner's code passes (see :class:`_WatchedChannel`) before it closes: ``drain``
@@ -306,6 +307,7 @@ def check_drain(fn: Callable[[Any], list[Any]]) -> CheckResult:
             for item in range(12):
                 time.sleep(0.003)
                 live.send(item)
+            time.sleep(0.03)  # a pause before the close: `while not ch.closed` is caught
         except (ChannelClosed, TimeoutError):  # the learner stopped receiving; just stop
             pass
         finally:

@@ -106,9 +106,15 @@ def check_stop_workers(fn: Callable[[Any, int], None]) -> CheckResult:
 
 
 def _shift(fn: Callable[[Any, int], None], workers: int) -> _Shift:
-    """Queue 10 jobs for ``workers`` STOP-ended workers, call ``fn``, see what happened."""
+    """Queue 10 jobs for ``workers`` STOP-ended workers, call ``fn``, see what happened.
+
+    The workers mark each item ``task_done``, as standard-library workers should, so an
+    answer that ends with ``jobs.join()`` waits for them; once they are all gone, a sweeper
+    takes what is left (and marks it done), so that ``join`` returns even then.
+    """
     jobs: queue.Queue[Any] = queue.Queue()
     shift = _Shift(workers)
+    returned = threading.Event()
 
     def worker() -> None:
         while True:
@@ -116,14 +122,27 @@ def _shift(fn: Callable[[Any, int], None], workers: int) -> _Shift:
                 job = jobs.get(timeout=GIVE_UP)
             except queue.Empty:
                 return  # the bound that keeps a wrong answer from hanging the check
+            jobs.task_done()
             if job is STOP:
                 shift.went_home.append(threading.current_thread().name)
                 return
             shift.done.append(job)
 
+    def sweeper() -> None:  # after the workers: what nobody will take, so join() returns
+        for thread in threads:
+            thread.join()
+        while not returned.is_set():
+            try:
+                shift.left.append(jobs.get(timeout=0.02))
+            except queue.Empty:
+                continue
+            jobs.task_done()
+
     threads = [threading.Thread(target=worker, name=f"check-worker-{n}") for n in range(workers)]
     for thread in threads:
         thread.start()
+    sweeping = threading.Thread(target=sweeper, name="check-sweeper")
+    sweeping.start()
     for job in range(10):
         jobs.put(job)
     try:
@@ -133,8 +152,8 @@ def _shift(fn: Callable[[Any, int], None], workers: int) -> _Shift:
             jobs.put(STOP)  # let the workers go at once rather than at their bound
         raise
     finally:
-        for thread in threads:
-            thread.join()
+        returned.set()
+        sweeping.join()
     while not jobs.empty():
         shift.left.append(jobs.get_nowait())
     return shift
@@ -212,7 +231,17 @@ def check_serve(fn: Callable[[Watchdog, Channel[Any], list[str]], list[str]]) ->
     if dog.called_off:
         return CheckResult(False, "the watchdog ended the demo:\n\n" + dog.report)
     if not dog.started:
-        return CheckResult(False, "start the barista as a thread, with dog.start(...).")
+        return CheckResult(
+            False,
+            "start the barista with dog.start(...), not threading.Thread or an executor: "
+            "the watchdog can only see (and release) the threads it started.",
+        )
+    if len(dog.started) > 1:
+        return CheckResult(
+            False,
+            f"you started {len(dog.started)} threads: the task is *one* barista for all the "
+            "orders, looping over the counter (`for order in counter`) until it is closed.",
+        )
     if got is None:
         return CheckResult(False, "it returned None: return the list the barista received.")
     if running:

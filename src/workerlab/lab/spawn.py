@@ -203,15 +203,22 @@ class SpawnCosts:
             previous = kind
         text = "Measured here: " + ", ".join(parts) + "."
         share = f"this process got {self.cpu_share:.0%} of a core"
-        if not math.isnan(self.load_average):  # NaN > cores is False: unknown is not busy
-            share += f", and the load average was {self.load_average:.1f} on {self.cores} cores"
-        if self.disturbed:
+        load = f"the load average was {self.load_average:.1f} on {self.cores} cores"
+        if self.disturbed:  # name only what was off: "got 100% of a core" reads as quiet
+            reasons = []
+            if self.cpu_share < QUIET_SHARE:
+                reasons.append(f"this process got only {self.cpu_share:.0%} of a core")
+            if self.load_average > self.cores:
+                reasons.append(f"{load}, so programs queued for a core")
             return (
-                f"{text}\n⚠ The machine was busy while this ran: {share}. Under load, a "
-                "new thread or process waits its turn for a core, so figures come out larger "
-                "than on a quiet machine, and not all by the same factor: read these ratios as "
-                "rough. The order holds; run the cell again when the machine is quieter."
+                f"{text}\n⚠ The machine was busy while this ran: {' and '.join(reasons)}. "
+                "Under load, a new thread or process waits its turn for a core, so figures "
+                "come out larger than on a quiet machine, and not all by the same factor: read "
+                "these ratios as rough. The order holds; run the cell again when the machine "
+                "is quieter."
             )
+        if not math.isnan(self.load_average):  # unknown (no getloadavg): not said
+            share += f", and {load}"
         return f"{text}\nThe machine was quiet enough: {share}."
 
 
