@@ -97,3 +97,18 @@ def test_the_kernels_own_threads_are_not_leaks():
         assert extra_threads(before, grace=0) == []
     finally:
         collector.stop()
+
+
+def test_a_name_from_a_cell_not_run_gets_a_hint_in_a_kernel():
+    """After a restart, a later cell fails with NameError: the kernel says what to run first."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from workerlab.lesson import MISSING_NAME_HINT
+
+    start = "from workerlab import lesson as lessons\nlesson = lessons.start(2)"
+    nb = new_notebook(cells=[new_code_cell(start), new_code_cell("print(run)")])
+    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60).execute()
+    outputs = nb.cells[1].outputs
+    assert [o.output_type for o in outputs] == ["error", "stream"]
+    assert outputs[0].ename == "NameError" and MISSING_NAME_HINT in outputs[1].text
