@@ -188,7 +188,7 @@ def _run_drain(fn: Callable[[Any], Any], ch: _WatchedChannel) -> _Outcome:
         try:
             got = fn(ch)
             box["closed"] = ch.closed
-            box["items"] = None if got is None else list(got)
+            box["items"] = got if got is None or isinstance(got, list) else (type(got), list(got))
         except _CheckOver:
             box["over"] = True
         except BaseException as error:  # the learner's code may raise anything; report it
@@ -280,6 +280,13 @@ def _failed(outcome: _Outcome) -> CheckResult | None:
         return CheckResult(False, f"your function raised {error!r}")
     if outcome.items is None:
         return CheckResult(False, "it returned None: did you forget `return`?")
+    if isinstance(outcome.items, tuple):  # (its type, its items): not a list
+        kind = outcome.items[0].__name__
+        return CheckResult(
+            False,
+            f"it returned a {kind}: return a list, with the items in the order they came "
+            "(a set or dict keeps no order, and a set drops repeated items).",
+        )
     return None
 
 
