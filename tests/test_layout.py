@@ -22,7 +22,10 @@ PACKAGE = ROOT / "src" / "workerlab"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 #: Leaf modules: they import nothing else from workerlab (import-linter enforces it).
-LEAVES = {"validate", "trace", "records", "progress", "frames", "leak", "show", "mphelpers"}
+LEAVES = {
+    "validate", "trace", "records", "progress", "frames", "leak", "show", "mphelpers",
+    "ipython_setup",
+}
 #: Cores beside a lesson's main one: module -> (lesson, its central definition).
 MORE_CORES = {
     "selecting": ("04", "select"),

@@ -104,7 +104,7 @@ def test_a_name_from_a_cell_not_run_gets_a_hint_in_a_kernel():
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from workerlab.lesson import MISSING_NAME_HINT
+    from workerlab.ipython_setup import MISSING_NAME_HINT
 
     start = "from workerlab import lesson as lessons\nlesson = lessons.start(2)"
     nb = new_notebook(cells=[new_code_cell(start), new_code_cell("print(run)")])

@@ -30,9 +30,9 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from workerlab.frames import where
+from workerlab.ipython_setup import explain_missing_names, show_figures_inline
 from workerlab.leak import leaked_threads
 from workerlab.mphelpers import stop_helpers
 from workerlab.records import CheckResult
@@ -104,8 +104,8 @@ def start(number: int) -> Lesson:
     processes it starts go into the lesson's folder.
     """
     positive_int("number", number, minimum=0)
-    _show_figures_inline()
-    _explain_missing_names()
+    show_figures_inline()
+    explain_missing_names()
     # tqdm starts a monitor thread on first use unless told not to; the end check would
     # (rightly) call it an extra thread.
     import tqdm
@@ -183,45 +183,3 @@ def _waiting(thread: threading.Thread) -> str:
     """``barista-1 (waiting in get  queue.py:171 ← worker  In[5]:4)``: a thread and where it is."""
     frames = where(thread)
     return f"{thread.name} (waiting in {' ← '.join(map(str, frames))})" if frames else thread.name
-
-
-#: What a learner sees under a ``NameError``: the name came from a cell that has not run.
-MISSING_NAME_HINT = (
-    "💡 This name comes from an earlier cell of the lesson, which has not run in this kernel "
-    "(after a restart, or when you jump ahead). Click this cell, then Run → Run All Above "
-    "Selected Cell, and run it again."
-)
-
-
-def _explain_missing_names() -> None:
-    """In IPython, add :data:`MISSING_NAME_HINT` under every ``NameError`` a cell raises.
-
-    A lesson's cells build on each other; after a restart, a later cell fails with a bare
-    ``NameError``. The hint says what to run first. (IPython's public ``set_custom_exc``.)
-    """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # not running under IPython: plain tracebacks
-        return
-    shell = get_ipython()
-    if shell is None:
-        return
-
-    def explain(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None):
-        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
-        print(MISSING_NAME_HINT)
-        return shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
-
-    shell.set_custom_exc((NameError,), explain)
-
-
-def _show_figures_inline() -> None:
-    """In IPython, display a returned ``Figure`` as a PNG, whatever matplotlib backend is set."""
-    try:
-        from IPython import get_ipython
-        from IPython.core.pylabtools import select_figure_formats
-    except ImportError:  # not running under IPython: nothing to configure
-        return
-    shell = get_ipython()
-    if shell is not None:
-        select_figure_formats(shell, {"png"}, bbox_inches="tight", dpi=90)
