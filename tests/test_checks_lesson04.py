@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from workerlab.checks.lesson04 import check_handle, check_is_kind
@@ -145,6 +147,22 @@ def check_inside_the_try(ctx, job, work):
         raise JobError(job) from error
 
 
+def catches_everything(ctx, job, work):
+    ctx.check()
+    try:
+        return work(job)
+    except BaseException as error:
+        raise JobError(job) from error
+
+
+def bare_except(ctx, job, work):
+    ctx.check()
+    try:
+        return work(job)
+    except:  # noqa: E722 (the mistake under test)
+        raise JobError(job) from sys.exc_info()[1]
+
+
 def test_handle_accepts_the_reference():
     assert check_handle(reference_handle)
 
@@ -160,6 +178,8 @@ def test_handle_accepts_the_reference():
         (swallows, "raise the error"),
         (wrong_error_type, "raise ctx's error"),
         (check_inside_the_try, "Call ctx.check() *before* the try"),
+        (catches_everything, "not `BaseException`"),
+        (bare_except, "not `BaseException`"),
         (lambda ctx, job, work: None, "returned None"),
         (lambda ctx, job, work: 1 / 0, "raised"),
         (42, "function itself"),

@@ -82,9 +82,13 @@ def check_handle(fn: Callable[[Any, Any, Callable[[Any], Any]], Any]) -> CheckRe
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
     calls: list[int] = []
+    # Job 6 stands for a learner pressing Ctrl-C (Kernel → Interrupt) while work runs.
+    interrupt = KeyboardInterrupt("the check's own Ctrl-C")
 
     def work(job: Job) -> int:
         calls.append(job.id)
+        if job.id == 6:
+            raise interrupt
         if job.fail:
             raise ValueError(f"bad input in job {job.id}")
         return job.id * 10
@@ -95,6 +99,10 @@ def check_handle(fn: Callable[[Any, Any, Callable[[Any], Any]], Any]) -> CheckRe
         except NotImplementedError:
             raise
         except Exception as error:  # what the learner's code raised is what we check
+            return None, error
+        except KeyboardInterrupt as error:
+            if error is not interrupt and error.__cause__ is not interrupt:
+                raise  # a real Ctrl-C: stop the check too
             return None, error
 
     live, cancel_live = with_cancel(background())
@@ -142,6 +150,15 @@ def check_handle(fn: Callable[[Any, Any, Callable[[Any], Any]], Any]) -> CheckRe
         if not isinstance(error.__cause__, ValueError):
             return CheckResult(
                 False, "the JobError has no cause: write `raise JobError(job) from error`."
+            )
+        got, error = run(live, Job(6, 0))
+        if error is not interrupt:
+            return CheckResult(
+                False,
+                "a Ctrl-C while work ran came back as "
+                f"{type(error).__name__ if error else 'a result'}: catch `Exception`, not "
+                "`BaseException` (or a bare `except:`), so an interrupt stops the program "
+                "instead of becoming a job error.",
             )
     except NotImplementedError:
         return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
