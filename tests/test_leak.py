@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
+import psutil
 import pytest
 
 from workerlab.channel import Channel
 from workerlab.frames import where
-from workerlab.leak import LeakedThreads, leaked_threads, no_leaked_threads
+from workerlab.leak import (
+    LeakedThreads,
+    child_processes,
+    leaked_processes,
+    leaked_threads,
+    no_leaked_threads,
+)
 
 
 def test_the_leak_checker_catches_a_real_leak_and_says_where_it_is_blocked():
@@ -54,3 +63,31 @@ def test_leaked_threads_can_ignore_some():
         where("thread")
     with pytest.raises(ValueError), no_leaked_threads(grace=-1):
         pass
+
+
+def test_leaked_processes_finds_a_new_child_of_a_child_and_gives_it_grace():
+    """A grandchild counts; a child that ends within the grace period does not."""
+    before = child_processes()
+    script = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); "
+        "time.sleep(30)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    quick = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.2)"])
+    try:
+        deadline = time.monotonic() + 10
+        while len(leaked_processes(before, grace=0)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)  # the grandchild is on its way
+        leaked = leaked_processes(before, grace=0)
+        assert parent.pid in leaked and quick.pid in leaked and len(leaked) == 3
+        leaked = leaked_processes(before, grace=1.0)  # quick ends (a zombie) meanwhile
+        assert parent.pid in leaked and quick.pid not in leaked and len(leaked) == 2
+    finally:
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+        parent.wait()
+        quick.kill()
+        quick.wait()
+    assert leaked_processes(before, grace=2) == {}

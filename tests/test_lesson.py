@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -34,6 +36,29 @@ def test_finish_names_a_leaked_thread_says_where_it_waits_and_how_to_recover():
     assert "threads still running: forgotten-barista (waiting in wait  threading.py:" in message
     assert "run the cell that stops them" in message
     assert "Kernel → Restart" in message
+
+
+def test_finish_names_a_child_process_of_any_kind_and_passes_once_it_ended():
+    """Not only multiprocessing's: a ``subprocess`` (a Huey consumer, a Go program) counts."""
+    forgotten = "import time; time.sleep(30)"
+    before = subprocess.Popen([sys.executable, "-c", forgotten])  # the lesson's not to judge
+    lesson = start(7)
+    child = subprocess.Popen([sys.executable, "-c", forgotten])
+    try:
+        with pytest.raises(AssertionError) as failed:
+            lesson.finish(grace=0.05)
+        message = str(failed.value)
+        assert "child processes still running: python" in message
+        assert f"(pid {child.pid})" in message
+        assert f"pid {before.pid}" not in message
+        assert "Kernel → Restart" in message
+        child.kill()
+        child.wait()
+        assert lesson.finish(grace=0.05), "an ended (and reaped) child is no leak"
+    finally:
+        for process in (before, child):
+            process.kill()
+            process.wait()
 
 
 def test_the_lesson_folder_holds_every_temporary_file_until_finish():

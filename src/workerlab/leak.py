@@ -5,6 +5,10 @@ left waiting for a job that will never come, holding its memory. Python says not
 it, so the course checks: :func:`no_leaked_threads` around a block, :func:`leaked_threads`
 against a snapshot taken earlier (every lesson's end check uses it). A thread that is just
 finishing is not a leak, so both give stragglers a short grace period first.
+
+Processes leak the same way: :func:`leaked_processes` finds child processes of any kind
+(``multiprocessing``'s, ``subprocess``'s, and what those started) alive now but not in a
+snapshot taken earlier with :func:`child_processes`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+
+import psutil
 
 from workerlab.frames import where
 from workerlab.validate import callable_arg, positive_number
@@ -102,3 +108,31 @@ def is_kernel_machinery(thread: threading.Thread) -> bool:
     except ImportError:  # ipykernel < 7, or not running in a kernel at all
         pass
     return isinstance(thread, tuple(kinds))
+
+
+def child_processes() -> dict[int, str]:
+    """This process's children, and theirs, that still run: pid → program name.
+
+    A zombie (ended, its exit status not yet collected) does not count: it holds nothing.
+    """
+    children = {}
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:
+                children[child.pid] = child.name()
+        except psutil.NoSuchProcess:  # it ended while we looked
+            pass
+    return children
+
+
+def leaked_processes(baseline: Iterable[int], *, grace: float = 1.0) -> dict[int, str]:
+    """Child processes running now whose pid is not in ``baseline``, once ``grace`` seconds
+    of retries are up (a process that was just told to stop gets time to end): pid → name."""
+    positive_number("grace", grace, allow_zero=True)
+    before = set(baseline)
+    deadline = time.monotonic() + grace
+    while True:
+        extra = {pid: name for pid, name in child_processes().items() if pid not in before}
+        if not extra or time.monotonic() >= deadline:
+            return extra
+        time.sleep(0.01)

@@ -33,8 +33,8 @@ from pathlib import Path
 
 from workerlab.frames import where
 from workerlab.ipython_setup import explain_missing_names, show_figures_inline
-from workerlab.leak import leaked_threads
-from workerlab.mphelpers import stop_helpers
+from workerlab.leak import child_processes, leaked_processes, leaked_threads
+from workerlab.mphelpers import running_helpers, stop_helpers
 from workerlab.records import CheckResult
 from workerlab.validate import positive_int
 
@@ -53,11 +53,13 @@ RECOVER = (
 
 @dataclass
 class Lesson:
-    """A lesson in progress: the threads it started with, and its own temporary folder."""
+    """A lesson in progress: the threads and child processes it started with, and its own
+    temporary folder."""
 
     number: int
     folder: Path
     baseline: set[threading.Thread] = field(default_factory=lambda: set(threading.enumerate()))
+    processes_before: set[int] = field(default_factory=lambda: set(child_processes()))
 
     def tempdir(self) -> Path:
         """A new temporary folder inside the lesson's own, which :meth:`finish` removes."""
@@ -72,16 +74,18 @@ class Lesson:
         process the lesson started is still running.
         """
         threads = leaked_threads(self.baseline, grace=grace)
-        children = multiprocessing.active_children()
+        named = {p.pid: p.name for p in multiprocessing.active_children()}
         stop_helpers()
+        helpers = set(running_helpers().values())  # still running only while a child runs
+        children = leaked_processes(self.processes_before | helpers, grace=grace)
         _restore_temp_folder()
         _remove_own_folders()
         problems = []
         if threads:
             problems.append("threads still running: " + "; ".join(map(_waiting, threads)))
         if children:
-            names = ", ".join(f"{p.name} (pid {p.pid})" for p in children)
-            problems.append("child processes still running: " + names)
+            names = [f"{named.get(pid, name)} (pid {pid})" for pid, name in children.items()]
+            problems.append("child processes still running: " + ", ".join(names))
         if self.folder.exists():
             problems.append(f"folder not removed (still in use?): {self.folder.name}")
         if problems:
