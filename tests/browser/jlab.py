@@ -13,7 +13,9 @@
   the committed notebook to know what the page should show, and compare.
 - :func:`require_chromium` finds the browser, or skips (fails, where CI requires it).
 
-Facts these rely on (selectors, flags, timings) are in ``shared/TOOLING.md``.
+The selectors, flags and timings here were checked against the JupyterLab and Chromium
+versions in ``requirements/lock.txt`` and Debian's ``chromium`` package; a new version that
+changes them makes these tests fail loudly, not pass quietly.
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ LAB_SETTINGS = {
     },
 }
 
-# Chromium's own background traffic (updates, sync, QUIC probes) is off; see TOOLING.md.
+# Chromium's own background traffic (updates, sync, QUIC probes) is off: the course is
+# offline, and OffMachineGuard records any request that leaves the machine anyway.
 CHROMIUM_ARGS = (
     "--no-sandbox",
     "--disable-gpu",
