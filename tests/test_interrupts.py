@@ -2,8 +2,9 @@
 
 A learner who interrupts a demo that takes seconds, runs it again and goes on must reach a
 clean end: the interrupt reaches the kernel the way JupyterLab sends it (to the kernel's
-whole process group, so worker processes hear it too), the demo stops within its bounds,
-and ``lesson.finish()`` finds no thread, process or folder left behind.
+whole process group, so worker processes hear it too), the demo stops within its bounds
+and shows one ``KeyboardInterrupt`` (no worker's traceback besides), and
+``lesson.finish()`` finds no thread, process or folder left behind.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ LONG_DEMOS = [
 
 def _errors(cell: nbformat.NotebookNode) -> list[str]:
     return [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
+
+
+def _streams(cell: nbformat.NotebookNode) -> list[str]:
+    return [o.text for o in cell.outputs if o.output_type == "stream"]
 
 
 def _interrupt_after(client: NotebookClient, seconds: float) -> threading.Timer:
@@ -73,6 +78,11 @@ def test_an_interrupted_demo_runs_again_and_the_lesson_ends_clean(stem, begins, 
                 assert "KeyboardInterrupt" in str(_errors(cell)), (
                     f"cell {index} was not interrupted (it ended in under {after} s?)"
                 )
+                problems += [
+                    f"cell {index}, interrupted, also shows a traceback: {text[:300]}"
+                    for text in _streams(cell)
+                    if "Traceback" in text
+                ]
                 cell.outputs = []
             client.execute_cell(cell, index)
             problems += [f"cell {index}: {error}" for error in _errors(cell)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import random
 import signal
 import sqlite3
@@ -343,6 +344,18 @@ def test_dask_reruns_the_task_of_a_killed_worker_and_leaves_nothing_behind(tmp_p
     assert (scratch / "dask-scratch-space").is_dir(), (
         "Dask's scratch space is in the lesson's folder"
     )
+
+
+def test_dask_workers_ignore_the_kernels_interrupt(tmp_path):
+    """Kernel → Interrupt signals the kernel's whole process group: the workers go on (no
+    traceback from each); the kernel alone stops the cluster, by leaving the block."""
+    with dask_demo.local_cluster(tmp_path, workers=2) as client:
+        before = client.run(os.getpid)
+        for pid in before.values():
+            os.kill(pid, signal.SIGINT)
+        time.sleep(1.0)  # a worker that died of it would be gone, or restarted, by now
+        assert client.run(os.getpid) == before
+        assert client.submit(pow, 3, 2).result(timeout=30) == 9
 
 
 def test_local_cluster_needs_an_existing_scratch_folder(tmp_path):

@@ -32,6 +32,18 @@ def dask_job(i: int, seconds: float, folder: str) -> int:
     return i * i
 
 
+def dask_setup(worker: Any) -> None:
+    """Dask runs this in each worker process as it starts (the cluster's ``preload``): the
+    worker ignores Ctrl-C.
+
+    JupyterLab's *Kernel → Interrupt* signals the kernel's whole process group, so the
+    worker processes hear it too and would each print a traceback into the cell. Stopping
+    them is the kernel's job: the interrupt ends the ``with`` block, which closes the
+    cluster and its workers.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextmanager
 def local_cluster(scratch: Path, workers: int = 2) -> Iterator[Any]:
     """A Dask ``Client`` on a local cluster of ``workers`` processes, one thread each.
@@ -59,6 +71,7 @@ def local_cluster(scratch: Path, workers: int = 2) -> Iterator[Any]:
             dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
             local_directory=os.fspath(scratch),
+            preload=[__name__],  # each worker runs this module's dask_setup as it starts
         ) as cluster,
         Client(cluster) as client,
     ):
