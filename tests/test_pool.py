@@ -120,6 +120,28 @@ def test_timeout_stops_the_pool_and_raises():
     assert len(started) == ran, "no job starts after the call returned"
 
 
+def test_an_interrupt_while_threads_start_leaves_no_thread(monkeypatch):
+    """Ctrl-C lands where a big pool spends its first moments: starting its threads. The
+    ones already started, and the deadline's timer, end anyway (seen in lesson 09)."""
+
+    class InterruptedOnTheThird(threading.Thread):
+        starts = 0
+
+        def start(self) -> None:
+            InterruptedOnTheThird.starts += 1
+            if InterruptedOnTheThird.starts == 3:
+                raise KeyboardInterrupt
+            super().start()
+
+    before = set(threading.enumerate())
+    monkeypatch.setattr(pool.threading, "Thread", InterruptedOnTheThird)
+    with pytest.raises(KeyboardInterrupt):
+        pool.run_pool(range(10), sleeping_job(0.01), 5, timeout=60)
+    monkeypatch.undo()
+    assert InterruptedOnTheThird.starts == 3
+    assert leaked_threads(before, grace=1.0) == []
+
+
 def test_a_job_that_ignores_the_context_is_named_not_waited_for_forever():
     gate = threading.Event()
     with pytest.raises(TimeoutError, match="worker-1 still running"):

@@ -84,17 +84,17 @@ def run_pool(
     positive_number("timeout", timeout)
     parent = background() if ctx is None else check_context("ctx", ctx)
     produced: list[Any] = []  # every job taken from ``jobs`` so far, in order
-    run_ctx, stop = with_timeout(parent, timeout, cause=TimeoutError(f"the pool ran {timeout} s"))
     line: Channel[Any] = Channel(buffer, name="jobs")
     counter: queue.SimpleQueue = queue.SimpleQueue()
+    run_ctx, stop = with_timeout(parent, timeout, cause=TimeoutError(f"the pool ran {timeout} s"))
     threads = [
         threading.Thread(target=worker, args=(run_ctx, line, counter, work), name=f"worker-{n}")
         for n in range(1, workers + 1)
     ]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    try:
+    try:  # from the first start on: an interrupt anywhere below still ends every thread
+        for thread in threads:
+            thread.start()
+        started = time.perf_counter()
         for index, job in enumerate(jobs):  # feed the line, unless the context ends first
             produced.append(job)
             if select(send(line, (index, job)), recv(run_ctx.done()))[0] == 1:
@@ -105,7 +105,7 @@ def run_pool(
     finally:
         stop()  # the end (or an interrupt): any worker still waiting leaves now
         grace = time.monotonic() + 5.0
-        for thread in threads:
+        for thread in filter(threading.Thread.is_alive, threads):  # only those started
             thread.join(max(0.0, grace - time.monotonic()))
     seconds = time.perf_counter() - started
     stuck = [thread.name for thread in threads if thread.is_alive()]
