@@ -113,6 +113,45 @@ async def ignores_none(jobs, done, results):
             results.append(job * 2)
 
 
+async def polling_worker(jobs, done, results):
+    while not done.is_set():
+        try:
+            job = await asyncio.wait_for(jobs.get(), 0.05)
+        except TimeoutError:
+            continue
+        if job is None:
+            return
+        results.append(job * 2)
+
+
+async def slow_poller(jobs, done, results):
+    while not done.is_set():
+        try:
+            job = await asyncio.wait_for(jobs.get(), 0.4)
+        except TimeoutError:
+            continue
+        if job is None:
+            return
+        results.append(job * 2)
+
+
+async def drops_a_job_taken_with_done(jobs, done, results):
+    stop = asyncio.create_task(done.wait())
+    try:
+        while True:
+            take = asyncio.create_task(jobs.get())
+            finished, _ = await asyncio.wait({take, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if stop in finished:  # the get may have finished too: its job is dropped
+                take.cancel()
+                return
+            job = take.result()
+            if job is None:
+                return
+            results.append(job * 2)
+    finally:
+        stop.cancel()
+
+
 async def scaffold(jobs, done, results):
     raise NotImplementedError
 
@@ -461,6 +500,9 @@ def test_the_check_accepts_the_reference_worker():
         (stop_task_left_behind, "left a task running"),
         (doubles_nothing, "want [2, 4, 6]"),
         (ignores_none, "must return"),
+        (polling_worker, "that is polling"),
+        (slow_poller, "it hears it late"),
+        (drops_a_job_taken_with_done, "job 5 vanished"),
     ],
     ids=lambda value: getattr(value, "__name__", None) if callable(value) else None,
 )

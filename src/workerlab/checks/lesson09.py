@@ -24,6 +24,8 @@ from workerlab.records import CheckResult
 
 #: How long a worker may take to return once it should (seconds).
 BOUND = 0.5
+#: How soon a worker that waits for done (not polls) returns once it is set (seconds).
+PROMPT = 0.1
 
 
 async def _finish(task: asyncio.Task, bound: float) -> str | None:
@@ -98,7 +100,9 @@ async def _hears_done_while_waiting(worker: Callable[..., Any]) -> CheckResult |
             f"({await _finish(task, BOUND) or 'without an error'}): it must wait for a job.",
         )
     done.set()
+    heard = asyncio.get_running_loop().time()
     problem = await _finish(task, BOUND)
+    late = asyncio.get_running_loop().time() - heard
     if problem == "timeout":
         return CheckResult(
             False,
@@ -109,6 +113,13 @@ async def _hears_done_while_waiting(worker: Callable[..., Any]) -> CheckResult |
         )
     if problem is not None:
         return CheckResult(False, f"when done was set while it waited for a job, {problem}")
+    if late > PROMPT:
+        return CheckResult(
+            False,
+            f"your worker returned {late * 1e3:.0f} ms after done was set: it looks at done "
+            "now and then (polling), so it hears it late. Wait for a job and for done at "
+            "once, as Go's select does, and it wakes as soon as done is set.",
+        )
     await _others()  # let a get() left behind, if any, run once
     jobs.put_nowait(7)
     await asyncio.sleep(0.01)
@@ -120,6 +131,66 @@ async def _hears_done_while_waiting(worker: Callable[..., Any]) -> CheckResult |
             "before returning.",
         )
     return await _leftovers("when done was set")
+
+
+class _WatchedQueue(asyncio.Queue):
+    """An ``asyncio.Queue`` that counts how often a worker looks at it."""
+
+    looks = 0
+
+    def get_nowait(self) -> Any:  # get() takes its item through get_nowait() too
+        self.looks += 1
+        return super().get_nowait()
+
+    def empty(self) -> bool:
+        self.looks += 1
+        return super().empty()
+
+    def qsize(self) -> int:
+        self.looks += 1
+        return super().qsize()
+
+
+async def _waits_without_polling(worker: Callable[..., Any]) -> CheckResult | None:
+    """No job for 0.5 s: a worker that waits looks at the queue once, one that polls
+    (``wait_for(jobs.get(), 0.1)``, ``get_nowait`` in a loop) again and again."""
+    jobs, done = _WatchedQueue(), asyncio.Event()
+    task = asyncio.create_task(worker(jobs, done, []))
+    await asyncio.sleep(0.5)
+    looks = jobs.looks
+    done.set()
+    await _finish(task, BOUND)
+    if looks > 2:
+        return CheckResult(
+            False,
+            f"with no job for 0.5 s your worker looked at the queue {looks} times: that is "
+            "polling, which costs CPU and hears done late (lesson 04). Wait for a job and "
+            "for done at once, once: asyncio.wait({get, stop}, return_when=FIRST_COMPLETED).",
+        )
+    return await _leftovers("after waiting for 0.5 s")
+
+
+async def _job_and_done_together(worker: Callable[..., Any]) -> CheckResult | None:
+    """Job 5 and ``done`` arrive at the same moment, while the worker waits: the job must
+    not vanish. Either the worker handles it, or it is still on the queue."""
+    jobs: asyncio.Queue = asyncio.Queue()
+    done = asyncio.Event()
+    results: list = []
+    task = asyncio.create_task(worker(jobs, done, results))
+    await asyncio.sleep(0.02)
+    jobs.put_nowait(5)
+    done.set()
+    problem = await _finish(task, BOUND)
+    if problem is not None:
+        return CheckResult(False, f"when a job and done came together, {problem}")
+    if results != [10] and jobs.qsize() != 1:
+        return CheckResult(
+            False,
+            "job 5 and done came at the same moment, and job 5 vanished: your `get` had "
+            "already taken it when your worker returned. When both finished, the get's job "
+            "is yours: handle it (Go's select picks one case; the job is never lost).",
+        )
+    return await _leftovers("when a job and done came together")
 
 
 async def _many_workers(worker: Callable[..., Any]) -> CheckResult | None:
@@ -154,7 +225,8 @@ def check_async_worker(worker: Any) -> CheckResult:
         return CheckResult(False, "not done yet: replace `raise NotImplementedError`.")
     except Exception:  # a timeout, or an error: the cases below explain what is wrong
         pass
-    for case in (_drains, _hears_done_while_waiting, _many_workers):
+    cases = (_drains, _hears_done_while_waiting, _waits_without_polling, _job_and_done_together)
+    for case in (*cases, _many_workers):
         verdict = run_coroutine(case(worker))
         if verdict is not None:
             return verdict
