@@ -48,6 +48,18 @@ def exact_type(error, kind):
     return False
 
 
+def groups_one_level_deep(error, kind):
+    while error is not None:
+        if isinstance(error, kind):
+            return True
+        if isinstance(error, BaseExceptionGroup):  # members and their first cause only
+            return any(
+                isinstance(e, kind) or isinstance(e.__cause__, kind) for e in error.exceptions
+            )
+        error = error.__cause__
+    return False
+
+
 def test_is_kind_accepts_the_reference_and_the_library_helper():
     assert check_is_kind(reference_is_kind)
     assert check_is_kind(errors_is)
@@ -59,6 +71,7 @@ def test_is_kind_accepts_the_reference_and_the_library_helper():
         (top_level_only, "look at `__cause__`"),
         (one_level, "all the way down"),
         (no_groups, "`.exceptions`"),
+        (groups_one_level_deep, "recursion"),
         (exact_type, "isinstance"),
         (lambda error, kind: True, "not cancelled"),
         (lambda error, kind: "yes", "True or False"),
@@ -147,6 +160,14 @@ def check_inside_the_try(ctx, job, work):
         raise JobError(job) from error
 
 
+def catches_only_value_errors(ctx, job, work):
+    ctx.check()
+    try:
+        return work(job)
+    except ValueError as error:
+        raise JobError(job) from error
+
+
 def catches_everything(ctx, job, work):
     ctx.check()
     try:
@@ -178,6 +199,7 @@ def test_handle_accepts_the_reference():
         (swallows, "raise the error"),
         (wrong_error_type, "raise ctx's error"),
         (check_inside_the_try, "Call ctx.check() *before* the try"),
+        (catches_only_value_errors, "not only ValueError"),
         (catches_everything, "not `BaseException`"),
         (bare_except, "not `BaseException`"),
         (lambda ctx, job, work: None, "returned None"),

@@ -35,6 +35,8 @@ def check_is_kind(fn: Callable[[BaseException, type[BaseException]], bool]) -> C
     two_levels = _chained(RuntimeError("worker gave up"), one_level)
     grouped = ExceptionGroup("pool", [ValueError("a"), _chained(JobError(job), DeadlineExceeded())])
     failed = _chained(JobError(job), ValueError("bad input"))
+    nested = ExceptionGroup("batch", [ExceptionGroup("pool", [one_level])])
+    deep_member = ExceptionGroup("pool", [two_levels])
     cases = [
         (cancelled, Cancelled, True, None),
         (one_level, Cancelled, True, "the JobError wraps the cancellation: look at `__cause__`."),
@@ -50,6 +52,20 @@ def check_is_kind(fn: Callable[[BaseException, type[BaseException]], bool]) -> C
             ContextError,
             True,
             "a DeadlineExceeded *is* a ContextError: compare with isinstance, not type() ==.",
+        ),
+        (
+            nested,
+            Cancelled,
+            True,
+            "a group can hold a group, and a member can wrap a cause: look at each member "
+            "the way you look at the error itself (call is_kind on it: recursion).",
+        ),
+        (
+            deep_member,
+            Cancelled,
+            True,
+            "a group's member can wrap a cause that wraps another: look at each member the "
+            "way you look at the error itself (call is_kind on it: recursion).",
         ),
         (failed, Cancelled, False, "a job that failed with ValueError was not cancelled."),
         (grouped, KeyError, False, "nothing in that group is a KeyError."),
@@ -89,6 +105,8 @@ def check_handle(fn: Callable[[Any, Any, Callable[[Any], Any]], Any]) -> CheckRe
         calls.append(job.id)
         if job.id == 6:
             raise interrupt
+        if job.id == 7:
+            raise OSError("disk full")
         if job.fail:
             raise ValueError(f"bad input in job {job.id}")
         return job.id * 10
@@ -150,6 +168,14 @@ def check_handle(fn: Callable[[Any, Any, Callable[[Any], Any]], Any]) -> CheckRe
         if not isinstance(error.__cause__, ValueError):
             return CheckResult(
                 False, "the JobError has no cause: write `raise JobError(job) from error`."
+            )
+        got, error = run(live, Job(7, 0))
+        if not (isinstance(error, JobError) and isinstance(error.__cause__, OSError)):
+            return CheckResult(
+                False,
+                f"when work raised OSError, it {'raised ' + repr(error) if error else 'returned'}"
+                ": any error of the job's is a failure to wrap; catch `Exception`, not only "
+                "ValueError.",
             )
         got, error = run(live, Job(6, 0))
         if error is not interrupt:
