@@ -11,8 +11,9 @@ from typing import Any
 
 #: What a learner sees under a ``NameError``: the name came from a cell that has not run.
 MISSING_NAME_HINT = (
-    "💡 This name comes from an earlier cell of the lesson, which has not run in this kernel "
-    "(after a restart, or when you jump ahead). Click this cell, then Run → Run All Above "
+    "💡 This name comes from an earlier cell of the lesson that has not run to its end in "
+    "this kernel. If you interrupted that cell, run it again (usually the one just above). "
+    "After a restart, or when you jumped ahead: click this cell, then Run → Run All Above "
     "Selected Cell, and run it again."
 )
 
