@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -112,10 +113,40 @@ def wrong_text(folder: Path, job_id: int) -> None:
     partial.replace(folder / f"receipt-{job_id}.txt")
 
 
+def deletes_then_writes(folder: Path, job_id: int) -> None:
+    """Not atomic either, though the file under the name is a new one (a new inode)."""
+    path = folder / f"receipt-{job_id}.txt"
+    path.unlink(missing_ok=True)
+    path.write_text(f"receipt for job {job_id}\n")
+
+
+def deletes_then_renames(folder: Path, job_id: int) -> None:
+    (folder / f"receipt-{job_id}.txt").unlink(missing_ok=True)
+    reference_receipt(folder, job_id)
+
+
+def temporary_elsewhere(folder: Path, job_id: int) -> None:
+    handle, name = tempfile.mkstemp()  # the system's temporary folder: maybe another disk
+    with os.fdopen(handle, "w") as f:
+        f.write(f"receipt for job {job_id}\n")
+    os.replace(name, folder / f"receipt-{job_id}.txt")
+
+
+def copies_into_place(folder: Path, job_id: int) -> None:
+    partial = folder / f".receipt-{job_id}.tmp"
+    partial.write_text(f"receipt for job {job_id}\n")
+    shutil.copyfile(partial, folder / f"receipt-{job_id}.txt")
+    partial.unlink()
+
+
 @pytest.mark.parametrize(
     ("wrong", "says"),
     [
         (write_in_place, "rewritten in place"),
+        (deletes_then_writes, "was deleted before the new one came"),
+        (deletes_then_renames, "was deleted before the new one came"),
+        (temporary_elsewhere, "in another folder"),
+        (copies_into_place, "rewritten in place"),
         (skips_existing, "kept it"),
         (appends, "not add a second one"),
         (one_file, "no receipt-7.txt"),
@@ -133,6 +164,18 @@ def test_receipt_check_is_not_fooled_by_a_plain_write_even_once():
     """The atomic and the in-place answer differ only in how the file is written."""
     assert check_record_receipt(reference_receipt).passed
     assert not check_record_receipt(write_in_place).passed
+
+
+@pytest.mark.parametrize("system_temp", [None, "/dev/shm"])
+def test_the_receipt_verdicts_do_not_depend_on_the_file_system(system_temp, monkeypatch):
+    """On tmpfs a deleted file's inode is not reused as on ext4: the verdicts are the same."""
+    if system_temp is not None:
+        if not os.path.isdir(system_temp):
+            pytest.skip(f"no {system_temp} here")
+        monkeypatch.setattr(tempfile, "tempdir", system_temp)
+    assert check_record_receipt(reference_receipt).passed
+    for wrong in (write_in_place, deletes_then_writes, temporary_elsewhere):
+        assert not check_record_receipt(wrong).passed, wrong.__name__
 
 
 def test_receipt_scaffold_is_not_done_yet():

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -77,10 +81,11 @@ def check_record_receipt(fn: Callable[[Path, int], Any]) -> CheckResult:
     crashed mid-write. The folder must then hold exactly one whole receipt per job
     (``receipt-<id>.txt`` saying ``receipt for job <id>``) and nothing else.
 
-    Atomic means the receipt is *replaced* by a rename, never rewritten in place, where a
-    reader (or a crash) can catch it empty or half written. The check tells the two apart
-    by the file's inode number: a rename puts a new file under the name, an in-place write
-    keeps the old one.
+    Atomic means the receipt is *replaced* by a rename from the same folder, never opened
+    for writing nor deleted first, where a reader (or a crash) can catch it missing, empty
+    or half written. The check sees which files the function opens, renames and deletes
+    through Python's audit events (:func:`sys.addaudithook`), so the verdict does not
+    depend on the file system.
     """
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
@@ -94,8 +99,8 @@ def check_record_receipt(fn: Callable[[Path, int], Any]) -> CheckResult:
                 return problem
         half = folder / "receipt-8.txt"
         half.write_text("receipt for jo")  # what a crash in the middle of a write leaves
-        before = half.stat().st_ino
-        problem = _run(fn, folder, 8)
+        with _file_events(folder) as events:
+            problem = _run(fn, folder, 8)
         if problem is not None:
             return problem
         if half.read_text() == "receipt for jo":
@@ -108,14 +113,9 @@ def check_record_receipt(fn: Callable[[Path, int], Any]) -> CheckResult:
         problem = _whole_receipt(folder, 8)
         if problem is not None:
             return problem
-        if half.stat().st_ino == before:
-            return CheckResult(
-                False,
-                "receipt-8.txt was rewritten in place: from the moment it is opened (which "
-                "empties it) to its last write, a reader or a crash finds half a receipt. "
-                "Write a temporary file in the same folder, then `Path.replace` it onto the "
-                "receipt's name: the rename swaps in the whole file at once.",
-            )
+        problem = _atomic(events, half)
+        if problem is not None:
+            return problem
         files = sorted(p.name for p in folder.iterdir())
         if files != ["receipt-7.txt", "receipt-8.txt"]:
             leftovers = [f for f in files if f not in ("receipt-7.txt", "receipt-8.txt")]
@@ -158,4 +158,94 @@ def _whole_receipt(folder: Path, job_id: int) -> CheckResult | None:
         )
     if text.strip() != want:
         return CheckResult(False, f"{path.name} says {text!r}; it should say {want!r}.")
+    return None
+
+
+# What the learner's function did to files, recorded from Python's audit events: a hook
+# cannot be removed once added, so one hook serves every check and records only while a
+# check listens, only paths inside the check's own folder.
+_listening: dict[Path, list[tuple[str, Path, Path | None]]] = {}
+_hook_added: list[bool] = []  # one hook per process, added by the first check that listens
+_adding = threading.Lock()
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_TRUNC | os.O_APPEND
+
+
+def _path(arg: Any) -> Path | None:
+    if not isinstance(arg, str | bytes | os.PathLike):
+        return None  # a file descriptor
+    return Path(os.path.abspath(os.fsdecode(arg)))
+
+
+def _hook(event: str, args: tuple[Any, ...]) -> None:
+    if not _listening or event not in ("open", "os.rename", "os.remove"):
+        return
+    try:  # a hook that raised would break the operation it watches, in any thread
+        if event == "open":
+            path, mode, flags = args
+            if isinstance(mode, str):  # open(): a mode; os.open(): flags only
+                writes = any(c in mode for c in "wax+")
+            else:
+                writes = bool(flags & _WRITE_FLAGS)
+            record = ("write", _path(path), None) if writes else None
+        elif event == "os.rename":
+            record = ("rename", _path(args[1]), _path(args[0]))
+        else:
+            record = ("remove", _path(args[0]), None)
+        if record is None or record[1] is None:
+            return
+        for folder, events in list(_listening.items()):
+            if folder in record[1].parents or (record[2] and folder in record[2].parents):
+                events.append(record)
+    except Exception:  # never let the check's bookkeeping break the kernel
+        pass
+
+
+@contextmanager
+def _file_events(folder: Path) -> Iterator[list[tuple[str, Path, Path | None]]]:
+    """Record (what, path, renamed from) for each file opened for writing, renamed or
+    deleted in ``folder`` or with a rename into it, while the block runs."""
+    with _adding:
+        if not _hook_added:
+            sys.addaudithook(_hook)
+            _hook_added.append(True)
+    events: list[tuple[str, Path, Path | None]] = []
+    key = Path(os.path.abspath(folder))
+    _listening[key] = events
+    try:
+        yield events
+    finally:
+        del _listening[key]
+
+
+def _atomic(events: list[tuple[str, Path, Path | None]], receipt: Path) -> CheckResult | None:
+    """A verdict unless ``receipt`` was only ever put in place by a rename from its folder."""
+    receipt = Path(os.path.abspath(receipt))
+    done_to_it = [(what, source) for what, path, source in events if path == receipt]
+    if any(what == "remove" for what, _ in done_to_it):
+        return CheckResult(
+            False,
+            f"{receipt.name} was deleted before the new one came: in between, a reader or a "
+            "crash finds no receipt at all. No need to delete it: `Path.replace` puts the "
+            "new file over the old one in one step.",
+        )
+    if any(what == "write" for what, _ in done_to_it):
+        return CheckResult(
+            False,
+            f"{receipt.name} was rewritten in place: from the moment it is opened (which "
+            "empties it) to its last write, a reader or a crash finds half a receipt. "
+            "Write a temporary file in the same folder, then `Path.replace` it onto the "
+            "receipt's name: the rename swaps in the whole file at once.",
+        )
+    sources = [source for what, source in done_to_it if what == "rename"]
+    if not sources:
+        return CheckResult(
+            False, f"{receipt.name} did not come from a rename: `Path.replace` it into place."
+        )
+    if any(source is None or source.parent != receipt.parent for source in sources):
+        return CheckResult(
+            False,
+            "the temporary file was written in another folder and renamed onto the receipt: "
+            "across file systems a rename fails (EXDEV) or becomes a copy, which is not "
+            "atomic. Write the temporary file in the receipt's own folder.",
+        )
     return None
