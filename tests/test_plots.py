@@ -40,6 +40,14 @@ def test_timeline_by_label_and_annotations():
     assert len(timeline(SPANS, annotate=False).axes[0].texts) == 0
 
 
+def test_timeline_labels_a_job_with_an_id_by_its_number():
+    """Lesson 04's jobs are ``Job(id=…, seconds=…, fail=…)``: the bar says 7, not the repr."""
+    from workerlab.lab.jobs import Job
+
+    ax = timeline([Span("w", "done", Job(7, 0.05), 0.0, 0.05)]).axes[0]
+    assert [t.get_text() for t in ax.texts] == ["7"]
+
+
 def test_timeline_marks_named_instants_in_the_axis_unit():
     ax = timeline(SPANS, marks={"deadline": 0.15}).axes[0]
     [line] = ax.get_lines()

@@ -48,3 +48,8 @@ def test_check_then_get_workers_wait_for_the_next_job_select_workers_leave_at_on
     assert len(hearing.exits) == len(deaf.exits) == 3
     labels = {s.label for s in hearing.spans()}
     assert labels == {"job", "waiting for a job"}
+    # The deaf wait shows: for each worker, a wait that starts before the cancel ends after it.
+    for run in (deaf, hearing):
+        waits = [s for s in run.spans() if s.label == "waiting for a job"]
+        across = {s.worker for s in waits if s.start < run.cancelled_at < s.end}
+        assert across == set(run.exits), (run.cancelled_at, waits)

@@ -148,7 +148,7 @@ def timeline(
                     ax.text(
                         (s.start + s.duration / 2) * factor,
                         index,
-                        str(s.job),
+                        str(getattr(s.job, "id", s.job)),  # a Job shows as its number
                         ha="center",
                         va="center",
                         fontsize=7,

@@ -154,12 +154,19 @@ class CancelRun:
         return max(self.exits.values()) - self.cancelled_at
 
     def spans(self) -> list[Span]:
-        """Each job, and each worker's last wait (from its last job to its exit)."""
+        """Each job, and each worker's waits for a job: from one job's end to the next
+        one's start, and from its last job to its exit."""
         jobs = self.trace.spans("job")
         waits = []
         for worker, left in self.exits.items():
-            mine = [s.end for s in jobs if s.worker == worker]
-            waits.append(Span(worker, "waiting for a job", None, max(mine, default=0.0), left))
+            mine = sorted((s for s in jobs if s.worker == worker), key=lambda s: s.start)
+            ends = [0.0] + [s.end for s in mine]
+            starts = [s.start for s in mine] + [left]
+            waits += [
+                Span(worker, "waiting for a job", None, end, start)
+                for end, start in zip(ends, starts, strict=True)
+                if start > end
+            ]
         return in_hiring_order(jobs + waits)
 
 
