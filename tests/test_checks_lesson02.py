@@ -23,6 +23,8 @@ def test_ideal_throughput_accepts_the_reference():
         (lambda w, lat: w * lat, "divide"),
         (lambda w, lat: w / (lat * 1000), "in seconds"),
         (lambda w, lat: w / lat + 1, "expected"),
+        (lambda w, lat: int(w / lat), "rounded to a whole number"),
+        (lambda w, lat: round(w / lat), "rounded to a whole number"),
     ],
 )
 def test_ideal_throughput_rejects_plausible_mistakes(wrong, says):
@@ -42,6 +44,8 @@ def test_shop_time_accepts_the_reference():
         (lambda o, b, lat: round(o / b) * lat, "rounded down"),
         (lambda o, b, lat: o * lat, "one barista"),
         (lambda o, b, lat: math.ceil(o / b), "counts rounds"),
+        (lambda o, b, lat: round(o / b + 0.5) * lat, "for 1 order, 1 barista, 0.5 s each you "
+         "returned 1 s. off by one: your answer counts one round more"),
         (lambda o, b, lat: (o // b + 1) * lat, "off by one: your answer counts one round "
          "more than there are (0.14 instead of 0.12). 24 orders on 4 baristas split evenly: "
          "there is no part-empty round to add. Round up (math.ceil) instead of adding one."),
@@ -78,6 +82,14 @@ def uses_stop_as_a_job(jobs, results):
 def runs_one_job(jobs, results):
     job = jobs.get()
     if job is not STOP:
+        results.put(job * 2)
+
+
+def zero_looks_like_the_end(jobs, results):
+    while True:
+        job = jobs.get()
+        if not job or job is STOP:
+            return
         results.put(job * 2)
 
 
@@ -153,7 +165,8 @@ def spins_on_empty(jobs, results):
         (spins_on_empty, "your worker polls"),
         (ignores_stop, "never stopped"),
         (uses_stop_as_a_job, "treated STOP as a job"),
-        (runs_one_job, "keep looping"),
+        (runs_one_job, "each worker did one job and went home"),
+        (zero_looks_like_the_end, "`if not job` reads it as the end"),
         (forgets_to_double, "job * 2"),
         (passes_stop_on, "STOP ended up among the results"),
         (puts_stop_back, "put back"),

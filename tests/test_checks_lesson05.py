@@ -126,6 +126,21 @@ def with_a_sentinel(dog, counter, orders):
     return received
 
 
+def counts_the_orders(dog, counter, orders):
+    """Works, but only because the barista knows how many orders come: nobody closes."""
+    received = []
+
+    def barista():
+        for _ in range(len(orders)):
+            received.append(counter.recv())
+
+    worker = dog.start(barista, name="barista")
+    for order in orders:
+        counter.send(order)
+    dog.join(worker)
+    return received
+
+
 def with_a_plain_join(dog, counter, orders):
     received = []
     worker = dog.start(lambda: received.extend(counter), name="barista")
@@ -244,6 +259,7 @@ def test_serve_accepts_right_answers(right):
     ("wrong", "says"),
     [
         (sends_first, "serve sends on the counter with nobody receiving"),
+        (counts_the_orders, "the counter was never closed (nor a sentinel sent)"),
         (never_closes, "after the last order the barista still waits for another. Close"),
         (never_closes_and_joins_plainly, "only its 2 s limit ended it: wait with dog.join"),
         (keeps_the_sentinel, "(None is not an order: don't keep a sentinel)"),

@@ -50,6 +50,11 @@ def test_pool_time_check_accepts_the_reference():
             "for 10 files, 0.1 s each, 4 workers you returned 0.1; expected 0.3.",
         ),
         (lambda f, lat, w: None, "it returned None: did you forget `return`?"),
+        (
+            lambda f, lat, w: round(f / w + 0.49) * lat,
+            "1001 files on 1000 workers take whole rounds: a worker cannot do part of a file. "
+            "Round the number of rounds up.",
+        ),
     ],
 )
 def test_pool_time_check_rejects_plausible_mistakes_saying_what_is_wrong(wrong, says):

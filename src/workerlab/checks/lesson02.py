@@ -9,13 +9,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from workerlab.checks.common import call, close, in_milliseconds, off_by_one
+from workerlab.checks.common import call, close, in_milliseconds, off_by_one, rounded
 from workerlab.records import CheckResult
 
 
 def check_ideal_throughput(fn: Callable[[int, float], float]) -> CheckResult:
     """Lesson 02, exercise 1: the best throughput a pool can reach (Little's law)."""
-    cases = [(8, 0.01), (1, 0.01), (64, 0.05), (3, 0.2)]
+    cases = [(8, 0.01), (1, 0.01), (64, 0.05), (3, 0.2), (3, 0.7)]
     for workers, latency in cases:
         got, problem = call(fn, workers, latency)
         if problem is not None:
@@ -35,6 +35,9 @@ def check_ideal_throughput(fn: Callable[[int, float], float]) -> CheckResult:
             return CheckResult(
                 False, "the latency is in seconds, and the answer in jobs per *second*."
             )
+        verdict = rounded(got, want)
+        if verdict is not None:
+            return verdict
         return CheckResult(
             False,
             f"with {workers} workers and {latency} s jobs you returned {got:.4g} jobs/s; "
@@ -61,7 +64,10 @@ def check_shop_time(fn: Callable[[int, int, float], float]) -> CheckResult:
         verdict = in_milliseconds(got, want)
         if verdict is not None:
             return verdict
-        where = f"for {orders} orders, {baristas} baristas, {latency} s each you returned {got:.4g}"
+        where = (
+            f"for {orders} order{'s' * (orders != 1)}, {baristas} barista{'s' * (baristas != 1)}"
+            f", {latency} s each you returned {got:.4g}"
+        )
         if close(got, orders / baristas * latency):
             return CheckResult(
                 False,
@@ -74,7 +80,7 @@ def check_shop_time(fn: Callable[[int, int, float], float]) -> CheckResult:
             )
         if close(got, orders * latency):
             return CheckResult(False, f"{where} s: that is one barista making every order.")
-        if close(got, rounds):
+        if close(got, rounds) and not close(got, (rounds + 1) * latency):
             return CheckResult(
                 False, f"{where}: that counts rounds; turn it into seconds (each lasts `latency`)."
             )
@@ -198,6 +204,19 @@ def check_worker(fn: Callable[[queue.Queue, queue.SimpleQueue], None]) -> CheckR
             False,
             f"{stuck} of 3 workers never stopped: each must return when it takes STOP "
             "(each takes exactly one, so all three end).",
+        )
+    if len(got) == 29 and 0 not in got:
+        return CheckResult(
+            False,
+            "job 0 never came back, and the worker that took it went home: to Python 0 is "
+            "false, so `if not job` reads it as the end. Compare with the sentinel itself: "
+            "`if job is STOP`.",
+        )
+    if 0 < len(got) <= 3:
+        return CheckResult(
+            False,
+            f"only {len(got)} of 30 jobs came back: each worker did one job and went home. "
+            "Loop: take a job, do it, and again, until you take STOP.",
         )
     if len(got) < 30:
         return CheckResult(

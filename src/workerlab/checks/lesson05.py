@@ -186,6 +186,18 @@ class _CheckWatchdog(Watchdog):
         return super().start(_run, name=name)
 
 
+class _CountedChannel(Channel):
+    """The check's counter: a :class:`Channel` that counts the sends that went through."""
+
+    def __init__(self, capacity: int, *, name: str) -> None:
+        super().__init__(capacity, name=name)
+        self.sends = 0
+
+    def send(self, item: Any, timeout: float | None = None) -> None:
+        super().send(item, timeout)
+        self.sends += 1
+
+
 def check_serve(fn: Callable[[Watchdog, Channel[Any], list[str]], list[str]]) -> CheckResult:
     """Lesson 05, exercise 2: ``serve(dog, counter, orders)`` hands the orders through the
     unbuffered ``counter`` to one barista thread, and returns what it received.
@@ -196,7 +208,7 @@ def check_serve(fn: Callable[[Watchdog, Channel[Any], list[str]], list[str]]) ->
     if not callable(fn):
         return CheckResult(False, f"pass your function itself, not {type(fn).__name__}")
     orders = ["latte", "mocha", "flat white"]
-    dog, counter = _CheckWatchdog(), Channel(0, name="counter")
+    dog, counter = _CheckWatchdog(), _CountedChannel(0, name="counter")
     main = threading.current_thread().name
     got, running = None, []  # stay so if the watchdog released serve before it returned
     try:
@@ -254,4 +266,12 @@ def check_serve(fn: Callable[[Watchdog, Channel[Any], list[str]], list[str]]) ->
         extra = [x for x in got if x not in orders]
         why = f" ({extra[0]!r} is not an order: don't keep a sentinel)" if extra else ""
         return CheckResult(False, f"the barista received {list(got)!r}; expected {orders!r}{why}.")
+    if not counter.closed and counter.sends == len(orders):
+        return CheckResult(
+            False,
+            "every order arrived, but nothing said they were all: the counter was never "
+            "closed (nor a sentinel sent). Your barista knew how many orders would come; a "
+            "real one does not. The producer closes the counter after its last send, and "
+            "the barista loops `for order in counter` until then.",
+        )
     return CheckResult(True, "right: a receiver first, a close after the last order, a join.")

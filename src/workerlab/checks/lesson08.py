@@ -11,8 +11,11 @@ from workerlab.records import CheckResult
 
 def check_pool_time(fn: Callable[[int, float, int], float]) -> CheckResult:
     """Lesson 08, exercise 1: the least wall time of a pool on latency-bound files."""
-    # Uneven splits first (10 on 4: a partly filled last round), then an even one (8 on 2).
-    cases = [(10, 0.1, 4), (8, 0.5, 2), (3, 1.0, 8), (1000, 0.002, 16), (7, 0.2, 1)]
+    # Uneven splits first (10 on 4: a partly filled last round), then an even one (8 on 2);
+    # the last leaves one file over a thousand, which no rounding trick catches: only ceil.
+    cases = [
+        (10, 0.1, 4), (8, 0.5, 2), (3, 1.0, 8), (1000, 0.002, 16), (7, 0.2, 1), (1001, 0.01, 1000)
+    ]
     for files, latency, workers in cases:
         got, problem = call(fn, files, latency, workers)
         if problem is not None:
