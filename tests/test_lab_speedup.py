@@ -83,10 +83,10 @@ def test_speedup_sweep_rejects_bad_arguments():
         speedup.time_batch("fibers", Workload("io", 0.001, 1), 1)
 
 
-def _cpu_sweep(kind, speedups, *, loop_cores=1.0, free_cores=2.0, workers=(1, 2, 4)):
+def _cpu_sweep(kind, speedups, *, loop_cores=1.0, free_cores=2.0, workers=(1, 2, 4), busy=1.0):
     work = Workload("cpu", 10, 8)
     seconds = tuple(1 / s for s in speedups)
-    busy = tuple(math.nan if kind == "processes" else 1.0 for _ in workers)
+    busy = tuple(math.nan if kind == "processes" else busy for _ in workers)
     free = free_cores if kind == "processes" else math.nan
     return Sweep(kind, work, workers, seconds, 1.0, 2, busy, loop_cores, free)
 
@@ -105,7 +105,10 @@ def test_a_quiet_sweep_has_no_disturbance():
 def test_a_speedup_above_the_ideal_is_called_a_disturbance():
     """Issue 12: 2 processes showed 2.2×, above the ideal, and the lesson said nothing."""
     notes = speedup.disturbances({"processes": _cpu_sweep("processes", (1.0, 2.2, 1.9))})
-    assert notes == ["processes with 2: 2.20×, above the ideal 2×, which only a slowed loop gives."]
+    assert notes == [
+        "processes with 2: 2.20×, above the ideal 2×: the loop they are measured against ran "
+        "slower than it can."
+    ]
 
 
 def test_processes_far_below_the_ideal_are_a_disturbance_explained_by_the_free_cores():
@@ -118,11 +121,15 @@ def test_processes_far_below_the_ideal_are_a_disturbance_explained_by_the_free_c
     ]
     text = speedup.describe({"processes": sweep})
     assert "⚠️ Disturbed" in text and "re-run the cell" in text
+    # Free cores measured plenty: no disturbance is claimed, the hand-over cost is named.
     quiet_probe = _cpu_sweep("processes", (1.0, 1.1, 1.9), free_cores=2.0)
-    assert speedup.disturbances({"processes": quiet_probe}) == [
-        "processes with 2: 1.10×, far below the ideal 2×: other programs held the cores "
-        "while they ran."
-    ]
+    assert speedup.disturbances({"processes": quiet_probe}) == []
+    text = speedup.describe({"processes": quiet_probe})
+    assert "⚠️" not in text and "Undisturbed" not in text
+    assert (
+        "Note: processes with 2: 1.10×, far below the ideal 2×, though worker processes got "
+        "2.00 cores when measured: sending each job to a process"
+    ) in text
 
 
 def test_a_busy_probe_alone_is_no_disturbance_when_the_processes_got_their_speedup():
@@ -130,12 +137,14 @@ def test_a_busy_probe_alone_is_no_disturbance_when_the_processes_got_their_speed
     assert speedup.disturbances({"processes": sweep}) == []
 
 
-def test_threads_well_below_the_loop_are_a_disturbance():
-    notes = speedup.disturbances({"threads": _cpu_sweep("threads", (1.0, 0.6, 0.97))})
-    assert notes == [
-        "threads with 2: 0.60×, well below the loop's pace: taking turns costs a little, the "
-        "rest went to other programs."
+def test_threads_that_kept_less_than_a_core_busy_are_a_disturbance():
+    """Measured, not guessed: slow threads that kept their core busy were not disturbed."""
+    starved = _cpu_sweep("threads", (1.0, 0.6, 0.97), busy=0.6)
+    assert speedup.disturbances({"threads": starved}) == [
+        "threads kept less than a core busy (0.60 with 1, 0.60 with 2, 0.60 with 4), where "
+        "under the GIL they keep one: other programs took the rest."
     ]
+    assert speedup.disturbances({"threads": _cpu_sweep("threads", (1.0, 0.6, 0.97))}) == []
 
 
 def test_a_loop_that_lost_its_core_is_a_disturbance():
@@ -231,12 +240,13 @@ def test_on_more_cores_the_low_processes_are_held_to_their_own_ideals():
     ]
 
 
-def test_a_mediocre_process_speedup_is_not_called_undisturbed():
+def test_a_mediocre_process_speedup_is_not_called_undisturbed_nor_blamed_on_others():
+    """Seen on an idle machine: 2 processes 1.54×, and the lesson blamed other programs."""
     sweep = _cpu_sweep("processes", (0.94, 1.42, 1.89), free_cores=1.7)
-    assert speedup.disturbances({"processes": sweep}) == [
-        "processes with 2: 1.42×, far below the ideal 2×: other programs held the cores while "
-        "they ran."
-    ]
+    assert speedup.disturbances({"processes": sweep}) == []
+    text = speedup.describe({"processes": sweep})
+    assert "Undisturbed" not in text and "other programs" not in text
+    assert "Note: processes with 2: 1.42×, far below the ideal 2×, though" in text
 
 
 def test_the_warm_pool_holds_no_semaphore_once_shut_down():

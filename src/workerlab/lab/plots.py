@@ -503,7 +503,7 @@ def speedup_vs_workers(
         ax.text(  # at the bottom, below every speedup a disturbed run still reaches
             0.98,
             0.03,
-            "disturbed: the machine was busy (see the notes printed above)",
+            "disturbed: see the notes printed above",
             transform=ax.transAxes,
             ha="right",
             va="bottom",

@@ -379,15 +379,15 @@ def speedup_sweep(
 
 
 def disturbances(sweeps: Mapping[str, Sweep]) -> list[str]:
-    """What in these sweeps shows a busy machine, one sentence each ([] if none).
+    """What in these sweeps shows a disturbed run, one sentence each ([] if none).
 
     Each sign is measured, none guessed. Computing: the loop got less than a whole core
-    (every speedup then reads too high); a speedup above the ideal (only a slowed loop gives
-    one); processes far below the ideal (explained by the free cores measured, when they
-    were few); threads or tasks well below the loop's pace (under the GIL they do the loop's
-    work in turns, losing only a little to switching). Waiting: the loop's sleeps ended late
-    (a busy machine wakes sleepers late); processes far below the ideal (each hand-over to
-    and from a worker process waits for a core).
+    (every speedup then reads too high); a speedup above the ideal (only a loop slower than
+    it can be gives one); processes far below the ideal while the free cores measured were
+    few; threads or tasks that kept less than a core busy (under the GIL they keep one
+    busy: other programs took the rest). Waiting: the loop's sleeps ended late (a busy
+    machine wakes sleepers late); processes far below the ideal (each hand-over to and from
+    a worker process waits for a core).
     """
     notes: list[str] = []
     for sweep in sweeps.values():
@@ -400,36 +400,62 @@ def disturbances(sweeps: Mapping[str, Sweep]) -> list[str]:
             "the baseline, so every speedup here reads too high."
         )
     for sweep in cpu:
-        low: list[tuple[int, float, float]] = []  # processes far below their ideal
-        slow: list[str] = []  # threads or tasks well below the loop
-        for w, speedup, ideal in zip(sweep.workers, sweep.speedups, sweep.ideal, strict=True):
+        starved = []  # threads or tasks that did not get a whole core
+        for w, speedup, ideal, busy in zip(
+            sweep.workers, sweep.speedups, sweep.ideal, sweep.busy_cores, strict=True
+        ):
             if speedup > 1.08 * ideal:
                 notes.append(
-                    f"{sweep.kind} with {w}: {speedup:.2f}×, above the ideal {ideal:.0f}×, "
-                    "which only a slowed loop gives."
+                    f"{sweep.kind} with {w}: {speedup:.2f}×, above the ideal {ideal:.0f}×: the "
+                    "loop they are measured against ran slower than it can."
                 )
-            elif sweep.kind == "processes" and ideal >= 2 and speedup < 0.8 * ideal:
-                low.append((w, speedup, ideal))
-            elif sweep.kind != "processes" and w >= 2 and speedup < 0.75:
-                slow.append(f"with {w}: {speedup:.2f}×")
-        if slow:
+            elif sweep.kind != "processes" and busy < 0.85:
+                starved.append(f"{busy:.2f} with {w}")
+        if starved:
             notes.append(
-                f"{sweep.kind} {', '.join(slow)}, well below the loop's pace: taking turns "
-                "costs a little, the rest went to other programs."
+                f"{sweep.kind} kept less than a core busy ({', '.join(starved)}), where "
+                "under the GIL they keep one: other programs took the rest."
             )
-        if low:
-            said = "processes " + ", ".join(f"with {w}: {s:.2f}×" for w, s, _ in low)
-            ideals = {i for _, _, i in low}
-            target = f"the ideal {ideals.pop():.0f}×" if len(ideals) == 1 else "their ideals"
-            wanted = min(max(w for w, _, _ in low), sweep.cores)
-            why = (
-                f"worker processes computing flat out got at most {sweep.free_cores:.2f} of "
-                f"{wanted} cores; other programs held the rest."
-                if sweep.free_cores < 0.8 * wanted
-                else "other programs held the cores while they ran."
+        low = _far_below(sweep)
+        wanted = min(max((w for w, _, _ in low), default=1), sweep.cores)
+        if low and sweep.free_cores < 0.8 * wanted:
+            notes.append(
+                f"{_listed(low)}: worker processes computing flat out got at most "
+                f"{sweep.free_cores:.2f} of {wanted} cores; other programs held the rest."
             )
-            notes.append(f"{said}, far below {target}: {why}")
     return notes
+
+
+def shortfalls(sweeps: Mapping[str, Sweep]) -> list[str]:
+    """Process speedups far below the ideal although the cores were free: no disturbance,
+    the cost of handing jobs to processes, which a short batch shows (one sentence each)."""
+    notes = []
+    for sweep in sweeps.values():
+        low = _far_below(sweep) if sweep.workload.bound == "cpu" else []
+        wanted = min(max((w for w, _, _ in low), default=1), sweep.cores)
+        if low and not sweep.free_cores < 0.8 * wanted:
+            notes.append(
+                f"{_listed(low)}, though worker processes got {sweep.free_cores:.2f} cores when "
+                "measured: sending each job to a process and its result back costs time, "
+                "which a batch this short shows."
+            )
+    return notes
+
+
+def _far_below(sweep: Sweep) -> list[tuple[int, float, float]]:
+    """(workers, speedup, ideal) where processes reached less than 80 % of an ideal >= 2."""
+    if sweep.kind != "processes":
+        return []
+    points = zip(sweep.workers, sweep.speedups, sweep.ideal, strict=True)
+    return [(w, s, i) for w, s, i in points if i >= 2 and s < 0.8 * i]
+
+
+def _listed(low: list[tuple[int, float, float]]) -> str:
+    said = "processes " + ", ".join(f"with {w}: {s:.2f}×" for w, s, _ in low)
+    ideals = {i for _, _, i in low}
+    return f"{said}, far below " + (
+        f"the ideal {ideals.pop():.0f}×" if len(ideals) == 1 else "their ideals"
+    )
 
 
 def _waiting_disturbances(sweep: Sweep) -> list[str]:
@@ -469,13 +495,15 @@ def describe(sweeps: Mapping[str, Sweep]) -> str:
             f"{w}: {s:.2f}×" for w, s in zip(sweep.workers, sweep.speedups, strict=True)
         )
         lines.append(f"{kind:>9}  {figures}")
-    notes = disturbances(sweeps)
+    notes, short = disturbances(sweeps), shortfalls(sweeps)
     if notes:
         lines.append(
-            "⚠️ Disturbed: other programs used the cores while this ran, so these figures do not"
+            "⚠️ Disturbed: something besides this work slowed the run, so these figures do not"
         )
         lines.append("show what this machine can do (re-run the cell when it is quieter):")
         lines += [f"- {note}" for note in notes]
+    elif short:
+        lines += [f"Note: {note}" for note in short]
     elif first.workload.bound == "cpu":
         lines.append("Undisturbed: the loop had a whole core, the processes the cores they needed.")
     return "\n".join(lines)
