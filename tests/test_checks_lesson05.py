@@ -3,6 +3,7 @@ precisely which mistake it is."""
 
 from __future__ import annotations
 
+import queue
 import threading
 
 import pytest
@@ -87,6 +88,12 @@ def test_an_answer_that_joins_the_queue_never_hangs_the_check():
     assert not none.passed and "you put 0 STOP(s)" in none.message
 
 
+@pytest.mark.skipif(hasattr(queue.Queue, "shutdown"), reason="Queue.shutdown exists here")
+def test_a_queue_shutdown_answer_is_told_it_needs_python_3_13():
+    result = check_stop_workers(lambda jobs, n: jobs.shutdown())
+    assert not result and "came with Python 3.13" in result.message
+
+
 def test_stop_workers_scaffold_is_not_done_yet():
     def scaffold(jobs, n_workers):
         raise NotImplementedError("exercise 1: put what stops every worker")
@@ -122,6 +129,21 @@ def with_a_sentinel(dog, counter, orders):
     worker = dog.start(barista, name="barista")
     for order in [*orders, STOP]:
         counter.send(order)
+    dog.join(worker)
+    return received
+
+
+def recv_until_it_raises(dog, counter, orders):
+    received = []
+
+    def barista():
+        while True:
+            received.append(counter.recv())
+
+    worker = dog.start(barista, name="barista")
+    for order in orders:
+        counter.send(order)
+    counter.close()
     dog.join(worker)
     return received
 
@@ -259,6 +281,7 @@ def test_serve_accepts_right_answers(right):
     ("wrong", "says"),
     [
         (sends_first, "serve sends on the counter with nobody receiving"),
+        (recv_until_it_raises, "`recv()` on it raises instead"),
         (counts_the_orders, "the counter was never closed (nor a sentinel sent)"),
         (never_closes, "after the last order the barista still waits for another. Close"),
         (never_closes_and_joins_plainly, "only its 2 s limit ended it: wait with dog.join"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workerlab.channel import Channel
+from workerlab.channel import Channel, ChannelClosed
 from workerlab.checks.common import off_by_one
 from workerlab.deadlock import DemoCalledOff, Watchdog
 from workerlab.pool import STOP
@@ -58,6 +59,15 @@ def check_stop_workers(fn: Callable[[Any, int], None]) -> CheckResult:
             shifts.append(_shift(fn, workers))
         except NotImplementedError:
             return NOT_DONE
+        except AttributeError as error:
+            if "shutdown" not in str(error):
+                return CheckResult(False, f"stop_workers(jobs, {workers}) raised {error!r}")
+            return CheckResult(
+                False,
+                "queue.Queue.shutdown() came with Python 3.13; on this Python "
+                f"({sys.version_info.major}.{sys.version_info.minor}) send one STOP per "
+                "worker instead.",
+            )
         except Exception as error:  # the learner's code may raise anything; say it plainly
             return CheckResult(False, f"stop_workers(jobs, {workers}) raised {error!r}")
     for shift in shifts:
@@ -221,7 +231,13 @@ def check_serve(fn: Callable[[Watchdog, Channel[Any], list[str]], list[str]]) ->
         return CheckResult(False, f"serve raised {error!r}")
     if dog.crashes:
         name, error = next(iter(dog.crashes.items()))
-        return CheckResult(False, f'the thread "{name}" raised {error!r}; fix that first.')
+        hint = (
+            " A closed channel ends a `for order in counter` loop by itself; `recv()` on it "
+            "raises instead."
+            if isinstance(error, ChannelClosed)
+            else ""
+        )
+        return CheckResult(False, f'the thread "{name}" raised {error!r}; fix that first.{hint}')
     barista_waits = "recv from 'counter'" in [v for k, v in dog.asleep.items() if k != main]
     if dog.called_off and barista_waits:
         unseen = "" if dog.deadlocked else (

@@ -30,6 +30,14 @@ def ideal_throughput(workers: int, latency: float) -> float:
     return positive_int("workers", workers) / positive_number("latency", latency)
 
 
+#: The longest run the pool explorer starts (seconds): the kernel does nothing else meanwhile.
+LONGEST_EXPLORER_RUN = 5.0
+
+
+def _baristas(workers: int) -> str:
+    return f"{workers} barista{'s' * (workers != 1)}"
+
+
 def explore(
     workers: int, buffer: int, latency_ms: float, jobs: int
 ) -> tuple[pool.PoolRun, Trace, str]:
@@ -41,11 +49,17 @@ def explore(
     positive_int("jobs", jobs)
     latency = positive_number("latency_ms", latency_ms) / 1000
     ideal = ideal_throughput(workers, latency)
+    rounds = -(-jobs // workers)
+    if rounds * latency > LONGEST_EXPLORER_RUN:  # the kernel is busy while it runs
+        raise ValueError(
+            f"{jobs} orders of {latency_ms:g} ms on {_baristas(workers)} take at least "
+            f"{rounds * latency:.1f} s, and the explorer keeps a run under "
+            f"{LONGEST_EXPLORER_RUN:g} s: hire more baristas or take fewer orders."
+        )
     trace = Trace()
     run = pool.run_pool(range(jobs), traced(sleeping_job(latency), trace), workers, buffer=buffer)
-    rounds = -(-jobs // workers)
     summary = (
-        f"{workers} baristas, a line of {buffer}, {jobs} orders of {latency_ms:g} ms: "
+        f"{_baristas(workers)}, a line of {buffer}, {jobs} orders of {latency_ms:g} ms: "
         f"{run.wall_seconds * 1000:.0f} ms, {run.throughput:.0f} orders/s; "
         f"ideal {ideal:.0f} orders/s, so {run.throughput / ideal:.0%} of it "
         f"({rounds} round{'s' if rounds > 1 else ''} of orders)."
