@@ -133,34 +133,38 @@ def with_a_sentinel(dog, counter, orders):
     return received
 
 
-def recv_until_it_raises(dog, counter, orders):
-    received = []
+def serve_with(barista, *, close=True):
+    """A serve like ``reference_serve`` but for its ``barista(counter, received, count)``
+    and, with ``close=False``, no close: the wrong baristas below differ only there."""
 
-    def barista():
-        while True:
-            received.append(counter.recv())
+    def serve(dog, counter, orders):
+        received = []
+        worker = dog.start(barista, counter, received, len(orders), name="barista")
+        for order in orders:
+            counter.send(order)
+        if close:
+            counter.close()
+        dog.join(worker)
+        return received
 
-    worker = dog.start(barista, name="barista")
-    for order in orders:
-        counter.send(order)
-    counter.close()
-    dog.join(worker)
-    return received
+    serve.__name__ = barista.__name__
+    return serve
 
 
-def counts_the_orders(dog, counter, orders):
+def recv_until_it_raises(counter, received, count):
+    while True:
+        received.append(counter.recv())
+
+
+def counts_the_orders(counter, received, count):
     """Works, but only because the barista knows how many orders come: nobody closes."""
-    received = []
+    for _ in range(count):
+        received.append(counter.recv())
 
-    def barista():
-        for _ in range(len(orders)):
-            received.append(counter.recv())
 
-    worker = dog.start(barista, name="barista")
-    for order in orders:
-        counter.send(order)
-    dog.join(worker)
-    return received
+def brews_a_string(counter, received, count):
+    for order in counter:
+        received.append(order.brew())  # str has no .brew()
 
 
 def with_a_plain_join(dog, counter, orders):
@@ -226,21 +230,6 @@ def no_join(dog, counter, orders):
     return received  # the barista may still be running
 
 
-def barista_crashes(dog, counter, orders):
-    received = []
-
-    def barista():
-        for order in counter:
-            received.append(order.brew())  # str has no .brew()
-
-    worker = dog.start(barista, name="barista")
-    for order in orders:
-        counter.send(order)
-    counter.close()
-    dog.join(worker)
-    return received
-
-
 def closes_too_soon(dog, counter, orders):
     received = []
     worker = dog.start(lambda: received.extend(counter), name="barista")
@@ -281,13 +270,16 @@ def test_serve_accepts_right_answers(right):
     ("wrong", "says"),
     [
         (sends_first, "serve sends on the counter with nobody receiving"),
-        (recv_until_it_raises, "`recv()` on it raises instead"),
-        (counts_the_orders, "the counter was never closed (nor a sentinel sent)"),
+        (serve_with(recv_until_it_raises), "`recv()` on it raises instead"),
+        (
+            serve_with(counts_the_orders, close=False),
+            "the counter was never closed (nor a sentinel sent)",
+        ),
         (never_closes, "after the last order the barista still waits for another. Close"),
         (never_closes_and_joins_plainly, "only its 2 s limit ended it: wait with dog.join"),
         (keeps_the_sentinel, "(None is not an order: don't keep a sentinel)"),
         (no_join, "serve returned while the barista was still running"),
-        (barista_crashes, "the thread \"barista\" raised AttributeError"),
+        (serve_with(brews_a_string), "the thread \"barista\" raised AttributeError"),
         (closes_too_soon, "serve raised ChannelClosed"),
         (a_barista_per_order, "you started 3 threads: the task is *one* barista"),
         (a_plain_thread, "start the barista with dog.start(...), not threading.Thread"),

@@ -113,26 +113,21 @@ async def ignores_none(jobs, done, results):
             results.append(job * 2)
 
 
-async def polling_worker(jobs, done, results):
-    while not done.is_set():
-        try:
-            job = await asyncio.wait_for(jobs.get(), 0.05)
-        except TimeoutError:
-            continue
-        if job is None:
-            return
-        results.append(job * 2)
+def poller(every: float):
+    """A worker that polls: it waits ``every`` seconds for a job, then looks at done."""
 
+    async def worker(jobs, done, results):
+        while not done.is_set():
+            try:
+                job = await asyncio.wait_for(jobs.get(), every)
+            except TimeoutError:
+                continue
+            if job is None:
+                return
+            results.append(job * 2)
 
-async def slow_poller(jobs, done, results):
-    while not done.is_set():
-        try:
-            job = await asyncio.wait_for(jobs.get(), 0.4)
-        except TimeoutError:
-            continue
-        if job is None:
-            return
-        results.append(job * 2)
+    worker.__name__ = f"polls_every_{every * 1e3:.0f}_ms"
+    return worker
 
 
 async def drops_a_job_taken_with_done(jobs, done, results):
@@ -500,8 +495,8 @@ def test_the_check_accepts_the_reference_worker():
         (stop_task_left_behind, "left a task running"),
         (doubles_nothing, "want [2, 4, 6]"),
         (ignores_none, "must return"),
-        (polling_worker, "that is polling"),
-        (slow_poller, "it hears it late"),
+        (poller(0.05), "that is polling"),
+        (poller(0.4), "it hears it late"),
         (drops_a_job_taken_with_done, "job 5 vanished"),
     ],
     ids=lambda value: getattr(value, "__name__", None) if callable(value) else None,
